@@ -1,0 +1,70 @@
+# Portail Familles — `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/portail_familles
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint format migrations-check messages makemessages install system-deps postgres test-sqlite test-postgres clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Reinstall only when the dependencies change.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+postgres:
+	@bash scripts/ensure-postgres.sh
+
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+makemessages: install
+	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=bench --ignore=tests --no-obsolete
+
+run: install system-deps messages
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py load_demo_data
+	@echo "Portail Familles: http://127.0.0.1:$(PORT)/  (family area: /espace-famille/, admin: /admin/)"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+test-sqlite: install
+	$(VENV)/bin/pytest -n 2
+
+test-postgres: install postgres
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -n 2
+
+test: install system-deps postgres messages
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
+	$(MAKE) --no-print-directory migrations-check lint
+	@echo "== pytest on SQLite =="
+	$(MAKE) --no-print-directory test-sqlite
+	@echo "== pytest on PostgreSQL =="
+	$(MAKE) --no-print-directory test-postgres
+
+bench: install postgres
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 var staticfiles

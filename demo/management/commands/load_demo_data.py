@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from parents import demo as parents_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo association, families and logins (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load even when DEBUG is off (the demo logins have published passwords).",
+        )
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "Refusing to load demo data with DEBUG off: its logins are public. Use --force."
+            )
+        with transaction.atomic():
+            parents_demo.load()
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    "Demo logins:",
+                    f"  Family DUPONT (Brax):   parent.demo  / {parents_demo.PARENT_PASSWORD}",
+                    f"  Family BERNARD (other): parent2.demo / {parents_demo.PARENT_PASSWORD}",
+                    f"  Director (Brax):        directeur.demo / {parents_demo.DIRECTOR_PASSWORD}",
+                    f"    TOTP secret (base32): {parents_demo.DIRECTOR_TOTP_SECRET}",
+                    f"    Backup codes:         {' '.join(parents_demo.DIRECTOR_BACKUP_CODES)}",
+                    "",
+                ]
+            )
+        )

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ParentsConfig(AppConfig):
+    name = "parents"
+    verbose_name = _("families")
+
+    def ready(self):
+        from django.contrib.auth import user_logged_in
+        from django.contrib.auth.models import update_last_login
+
+        from . import signals
+
+        # Our receiver keeps the previous login before updating last_login ("Infos Connexion").
+        user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+        user_logged_in.connect(signals.record_login, dispatch_uid="parents_record_login")

@@ -1,0 +1,53 @@
+"""The family area's left menu, in the manual's order and with its labels."""
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url_name: str
+    children: tuple = field(default_factory=tuple)
+
+    @property
+    def url(self):
+        return reverse(self.url_name)
+
+
+FAMILY_MENU = (
+    MenuItem(_("Connection info"), "parents:home"),
+    MenuItem(_("Printed forms"), "parents:forms"),
+    MenuItem(
+        _("Parent account"),
+        "parents:account",
+        children=(
+            MenuItem(_("Account management"), "parents:account"),
+            MenuItem(_("Certificate list"), "parents:certificates"),
+        ),
+    ),
+    MenuItem(_("User space"), "parents:user-space"),
+    MenuItem(_("Bookings"), "parents:bookings"),
+)
+
+
+def build_menu(current_url_name):
+    """The menu as plain dicts for the template, marking the current page for aria-current."""
+    items = []
+    for item in FAMILY_MENU:
+        children = [
+            {"label": child.label, "url": child.url, "current": child.url_name == current_url_name}
+            for child in item.children
+        ]
+        items.append(
+            {
+                "label": item.label,
+                "url": item.url,
+                "current": not children and item.url_name == current_url_name,
+                "open": any(child["current"] for child in children),
+                "children": children,
+            }
+        )
+    return items

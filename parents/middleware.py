@@ -1,0 +1,74 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+ADMIN_PREFIX = "/admin/"
+
+
+def can_access_admin(user):
+    return user.is_authenticated and (
+        user.is_superuser or user.has_perm("wagtailadmin.access_admin")
+    )
+
+
+class SessionTimeoutMiddleware:
+    """Ends sessions idle for too long (shorter for staff) and any session older than 12 hours."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            login_at = session.setdefault("login_at", now)
+            last_activity = session.get("last_activity", now)
+            idle_limit = (
+                settings.SESSION_IDLE_TIMEOUT_STAFF
+                if can_access_admin(user)
+                else settings.SESSION_IDLE_TIMEOUT_PARENTS
+            )
+            if (
+                now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT
+                or now - last_activity > idle_limit
+            ):
+                logout(request)
+                messages.info(request, _("Your session has expired. Please log in again."))
+            else:
+                session["last_activity"] = now
+        return self.get_response(request)
+
+
+class StaffOTPRequiredMiddleware:
+    """No admin page without a verified second factor, whatever login page was used.
+
+    Users who may enter the Wagtail admin and have not verified a django-otp device in this
+    session are sent to verification (or to enrolment when they have no device yet). Only
+    the login, logout and second-factor pages themselves are reachable before that.
+    """
+
+    ALLOWED_ADMIN_PATHS = ("/admin/login/", "/admin/logout/", "/admin/2fa/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if (
+            path.startswith(ADMIN_PREFIX)
+            and not path.startswith(self.ALLOWED_ADMIN_PATHS)
+            and can_access_admin(request.user)
+            and not request.user.is_verified()
+        ):
+            from django_otp import user_has_device
+
+            target = "otp:verify" if user_has_device(request.user) else "otp:setup"
+            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)

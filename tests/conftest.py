@@ -1,0 +1,76 @@
+import pytest
+
+from parents.roles import setup_roles
+from tests.factories.parents import (
+    ChildFactory,
+    FamilyFactory,
+    GuardianFactory,
+    StructureFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def structure(db):
+    return StructureFactory(name="Commune de Brax", slug="brax")
+
+
+@pytest.fixture
+def other_structure(db):
+    return StructureFactory(name="Commune de Lévignac", slug="levignac")
+
+
+@pytest.fixture
+def family(structure):
+    family = FamilyFactory(structure=structure, name="DUPONT", reference="DUP001")
+    ChildFactory(family=family, first_name="Léa")
+    return family
+
+
+@pytest.fixture
+def guardian(family):
+    return GuardianFactory(family=family, user=UserFactory(username="parent.test"))
+
+
+@pytest.fixture
+def other_guardian(other_structure):
+    other_family = FamilyFactory(structure=other_structure, name="BERNARD", reference="BER001")
+    return GuardianFactory(family=other_family, user=UserFactory(username="parent2.test"))
+
+
+@pytest.fixture
+def parent_client(client, guardian):
+    client.force_login(guardian.user)
+    return client
+
+
+@pytest.fixture
+def director(structure):
+    """A director of Brax whose session has already passed the second factor."""
+    from django.contrib.auth.models import Group
+
+    from parents.roles import DIRECTION_GROUP
+
+    setup_roles()
+    user = UserFactory(username="directeur.test")
+    user.groups.add(Group.objects.get(name=DIRECTION_GROUP))
+    user.structures.add(structure)
+    return user
+
+
+@pytest.fixture
+def verified_client(client):
+    """Log a staff user in as if they had entered a valid TOTP code."""
+
+    def login(user):
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return client
+
+    return login
