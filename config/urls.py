@@ -10,6 +10,8 @@ urlpatterns = [
     path("admin/2fa/", include("parents.otp_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Billing pages of the family area first: they replace the shell's placeholders.
+    path("espace-famille/", include("billing.urls")),
     path("espace-famille/", include("parents.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -22,10 +22,10 @@ FAMILY_MENU = (
     MenuItem(_("Printed forms"), "parents:forms"),
     MenuItem(
         _("Parent account"),
-        "parents:account",
+        "billing:account",
         children=(
-            MenuItem(_("Account management"), "parents:account"),
-            MenuItem(_("Certificate list"), "parents:certificates"),
+            MenuItem(_("Account management"), "billing:account"),
+            MenuItem(_("Certificate list"), "billing:certificates"),
         ),
     ),
     MenuItem(_("User space"), "parents:user-space"),

@@ -7,8 +7,8 @@ pytestmark = pytest.mark.django_db
 FAMILY_PAGES = [
     "parents:home",
     "parents:forms",
-    "parents:account",
-    "parents:certificates",
+    "billing:account",
+    "billing:certificates",
     "parents:user-space",
     "parents:bookings",
 ]

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from billing import demo as billing_demo
 from parents import demo as parents_demo
 
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             parents_demo.load()
+            billing_demo.load()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             "\n".join(

@@ -1,0 +1,757 @@
+"""The only code that changes a family's money state.
+
+Every function here runs in one transaction, locks the family row first (so writes to one
+family's balance are serialised), validates, writes, and leaves an audit entry. Views,
+admin, imports, webhooks and commands call these functions and nothing else.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wagtail.log_actions import log
+
+from parents.models import Family
+
+from .models import (
+    Allocation,
+    CreditNote,
+    CreditNoteLine,
+    DocumentSequence,
+    DocumentStatus,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    Payment,
+    PaymentMethod,
+    PaymentReversal,
+)
+from .money import ZERO, line_amount, quantize
+
+logger = logging.getLogger(__name__)
+
+
+class BillingError(ValidationError):
+    """A refused money operation, with a message meant for the person who asked for it."""
+
+
+# --- Locks and numbering -------------------------------------------------------------------
+
+
+def lock_family(family):
+    """Serialise every balance-changing write of one family (SELECT … FOR UPDATE)."""
+    return Family.objects.select_for_update().get(pk=family.pk)
+
+
+def format_number(prefix, year, value, suffix):
+    """2L + 2012 + 38 + EN → "2L2012/0038EN", the manual's numbering."""
+    return f"{prefix}{year}/{value:04d}{suffix}"
+
+
+def next_number(structure, kind, year):
+    """Take the next number of a series. Must run inside the issuing transaction: the row
+    lock on the series is held until commit, so concurrent issues queue and no number is
+    skipped or given twice; a rolled-back issue gives its number back.
+    """
+    DocumentSequence.objects.bulk_create(
+        [DocumentSequence(structure=structure, kind=kind, year=year)], ignore_conflicts=True
+    )
+    sequence = DocumentSequence.objects.select_for_update().get(
+        structure=structure, kind=kind, year=year
+    )
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    if kind == DocumentSequence.Kind.INVOICE:
+        prefix, suffix = structure.invoice_prefix, structure.invoice_suffix
+    else:
+        prefix, suffix = structure.credit_note_prefix, structure.credit_note_suffix
+    return format_number(prefix, year, sequence.last_value, suffix)
+
+
+def _claim_external_number(structure, kind, year, number):
+    """An invoice numbered by another program (import, history): keep its number and move
+    our series past it so the numbers we give next follow on without reuse.
+    """
+    import re
+
+    match = re.search(r"/(\d+)", number)
+    DocumentSequence.objects.bulk_create(
+        [DocumentSequence(structure=structure, kind=kind, year=year)], ignore_conflicts=True
+    )
+    sequence = DocumentSequence.objects.select_for_update().get(
+        structure=structure, kind=kind, year=year
+    )
+    if match and int(match.group(1)) > sequence.last_value:
+        sequence.last_value = int(match.group(1))
+        sequence.save(update_fields=["last_value"])
+    return number
+
+
+# --- Balances --------------------------------------------------------------------------------
+
+
+def family_balance(family):
+    """Balance of the account: positive when the family owes money, negative in credit."""
+    totals = LedgerEntry.objects.filter(family=family).aggregate(
+        debit=Sum("debit"), credit=Sum("credit")
+    )
+    return quantize((totals["debit"] or ZERO) - (totals["credit"] or ZERO))
+
+
+def _allocated_by_line(lines):
+    rows = (
+        Allocation.objects.filter(invoice_line__in=lines)
+        .values("invoice_line")
+        .annotate(total=Sum("amount"))
+    )
+    return {row["invoice_line"]: row["total"] for row in rows}
+
+
+def _credited_by_line(lines):
+    rows = (
+        CreditNoteLine.objects.filter(
+            invoice_line__in=lines, credit_note__status=DocumentStatus.ISSUED
+        )
+        .values("invoice_line")
+        .annotate(total=Sum("amount"))
+    )
+    return {row["invoice_line"]: row["total"] for row in rows}
+
+
+def open_lines(family):
+    """Issued invoice lines still to be settled, oldest invoice first, with what is left."""
+    lines = list(
+        InvoiceLine.objects.filter(
+            invoice__family=family, invoice__status=DocumentStatus.ISSUED
+        ).select_related("invoice")
+    )
+    allocated = _allocated_by_line(lines)
+    result = []
+    for line in lines:
+        left = line.amount - allocated.get(line.pk, ZERO)
+        if left > 0:
+            result.append((line, left))
+    result.sort(
+        key=lambda pair: (
+            pair[0].invoice.issue_date,
+            pair[0].invoice_id,
+            pair[0].sort_order,
+            pair[0].pk,
+        )
+    )
+    return result
+
+
+def payment_available(payment):
+    """What a payment can still settle: received − reversed − already allocated."""
+    allocated = payment.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
+    return payment.amount - payment.reversed_amount - allocated
+
+
+def credit_note_available(credit_note):
+    allocated = credit_note.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
+    return credit_note.total - allocated
+
+
+# --- Allocation (lettrage) -------------------------------------------------------------------
+
+
+def split_pro_rata(amount, weights):
+    """Split `amount` over `weights` in proportion, to the cent, summing exactly to `amount`
+    (largest remainders get the leftover cents).
+    """
+    total = sum(weights)
+    if total <= 0:
+        return [ZERO for _ in weights]
+    cents = int(quantize(amount) * 100)
+    raw = [Decimal(cents) * w / total for w in weights]
+    floors = [int(r) for r in raw]
+    leftover = cents - sum(floors)
+    order = sorted(range(len(raw)), key=lambda i: raw[i] - floors[i], reverse=True)
+    for i in order[:leftover]:
+        floors[i] += 1
+    return [Decimal(f) / 100 for f in floors]
+
+
+def _settle(source_kwargs, available, lines_with_left, on_date, by):
+    """Allocate `available` to the given open lines, invoice by invoice, oldest first.
+
+    An invoice that the money covers entirely is settled line by line; one it covers only
+    partly is settled pro rata across its open lines, so care and meals of a partly paid
+    invoice are paid in the same proportion (the rule the yearly certificate relies on).
+    """
+    by_invoice = defaultdict(list)
+    invoice_order = []
+    for line, left in lines_with_left:
+        if line.invoice_id not in by_invoice:
+            invoice_order.append(line.invoice_id)
+        by_invoice[line.invoice_id].append((line, left))
+    created = []
+    for invoice_id in invoice_order:
+        if available <= 0:
+            break
+        pairs = by_invoice[invoice_id]
+        open_total = sum(left for _, left in pairs)
+        if available >= open_total:
+            shares = [left for _, left in pairs]
+        else:
+            shares = split_pro_rata(available, [left for _, left in pairs])
+        for (line, _left), share in zip(pairs, shares, strict=True):
+            if share > 0:
+                created.append(
+                    Allocation(
+                        invoice_line=line,
+                        amount=share,
+                        date=on_date,
+                        created_by=by,
+                        **source_kwargs,
+                    )
+                )
+        available -= sum(shares)
+    Allocation.objects.bulk_create(created)
+    return created
+
+
+def _allocate_locked(family, by=None, on_date=None):
+    on_date = on_date or timezone.localdate()
+    created = []
+    # Credit notes first settle the very lines they correct.
+    for credit_note in CreditNote.objects.filter(family=family, status=DocumentStatus.ISSUED):
+        available = credit_note_available(credit_note)
+        if available <= 0:
+            continue
+        corrected = {cl.invoice_line_id for cl in credit_note.lines.all()}
+        targets = [(line, left) for line, left in open_lines(family) if line.pk in corrected]
+        made = _settle({"credit_note": credit_note}, available, targets, on_date, by)
+        created += made
+    sources = [
+        (p.date, 0, p.pk, {"payment": p}, payment_available(p))
+        for p in Payment.objects.filter(family=family)
+    ] + [
+        (c.issue_date, 1, c.pk, {"credit_note": c}, credit_note_available(c))
+        for c in CreditNote.objects.filter(family=family, status=DocumentStatus.ISSUED)
+    ]
+    for *_order, source_kwargs, available in sorted(sources, key=lambda s: s[:3]):
+        if available <= 0:
+            continue
+        lines = open_lines(family)
+        if not lines:
+            break
+        created += _settle(source_kwargs, available, lines, on_date, by)
+    return created
+
+
+def allocate(family, *, by=None):
+    """Allocate every unallocated payment and credit note of the family to the oldest open
+    invoice lines. Idempotent: run twice, the second run allocates nothing.
+    """
+    with transaction.atomic():
+        family = lock_family(family)
+        created = _allocate_locked(family, by)
+        if created:
+            log(
+                instance=family,
+                action="billing.allocate",
+                user=by,
+                data={"allocations": len(created), "amount": str(sum(a.amount for a in created))},
+            )
+        return created
+
+
+def reallocate(payment, targets, *, by=None):
+    """A director's manual lettrage: undo the payment's allocations and allocate it to
+    `targets` ({invoice line: amount}) instead. Writes negative rows, never edits history.
+    """
+    with transaction.atomic():
+        family = lock_family(payment.family)
+        today = timezone.localdate()
+        current = (
+            payment.allocations.values("invoice_line").annotate(total=Sum("amount")).order_by()
+        )
+        for row in current:
+            if row["total"]:
+                Allocation.objects.create(
+                    invoice_line_id=row["invoice_line"],
+                    payment=payment,
+                    amount=-row["total"],
+                    date=today,
+                    created_by=by,
+                )
+        wanted = {line: quantize(amount) for line, amount in targets.items() if amount}
+        if sum(wanted.values(), ZERO) > payment.amount - payment.reversed_amount:
+            raise BillingError(_("The allocated amounts exceed the payment."))
+        left_by_line = dict(open_lines(family))
+        for line, amount in wanted.items():
+            if line.invoice.family_id != family.pk:
+                raise BillingError(_("This invoice line belongs to another family."))
+            if amount <= 0 or amount > left_by_line.get(line, ZERO):
+                raise BillingError(
+                    _("%(amount)s is more than what is left to pay on “%(line)s”.")
+                    % {"amount": amount, "line": line.label}
+                )
+            Allocation.objects.create(
+                invoice_line=line, payment=payment, amount=amount, date=today, created_by=by
+            )
+        log(instance=payment, action="billing.allocate", user=by, data={"manual": True})
+        return payment
+
+
+# --- Invoices --------------------------------------------------------------------------------
+
+
+@dataclass
+class LineData:
+    label: str
+    service_date: date
+    quantity: Decimal
+    unit_price: Decimal
+    category: str
+    child: object = None
+    service_end: date | None = None
+
+
+def create_draft_invoice(
+    family, lines, *, by=None, period_start=None, period_end=None, note="", external_reference=""
+):
+    """A new draft invoice with its lines (amounts rounded per line). Drafts have no number."""
+    if not lines:
+        raise BillingError(_("An invoice needs at least one line."))
+    with transaction.atomic():
+        invoice = Invoice.objects.create(
+            structure=family.structure,
+            family=family,
+            period_start=period_start,
+            period_end=period_end,
+            note=note,
+            external_reference=external_reference,
+            created_by=by,
+        )
+        for position, data in enumerate(lines):
+            _validate_line(family, data)
+            InvoiceLine.objects.create(
+                invoice=invoice,
+                child=data.child,
+                label=data.label,
+                category=data.category,
+                service_date=data.service_date,
+                service_end=data.service_end,
+                quantity=data.quantity,
+                unit_price=data.unit_price,
+                amount=line_amount(data.quantity, data.unit_price),
+                sort_order=position,
+            )
+        log(instance=invoice, action="wagtail.create", user=by)
+        return invoice
+
+
+def _validate_line(family, data):
+    if data.quantity is None or Decimal(data.quantity) <= 0:
+        raise BillingError(
+            _("The quantity of “%(label)s” must be positive.") % {"label": data.label}
+        )
+    if data.unit_price is None or Decimal(data.unit_price) < 0:
+        raise BillingError(
+            _(
+                "The unit price of “%(label)s” cannot be negative; "
+                "use a credit note to give money back."
+            )
+            % {"label": data.label}
+        )
+    if data.child is not None and data.child.family_id != family.pk:
+        raise BillingError(_("This child does not belong to the family."))
+
+
+def issue_invoice(invoice, *, by=None, issue_date=None, number=None, render_pdf=True, notify=True):
+    """Issue a draft: number it (gapless series), freeze its totals and addressee, write the
+    account entries (one per child, as the account page shows them), allocate available
+    credit, render and store the PDF, then email the guardians once the transaction commits.
+    """
+    with transaction.atomic():
+        family = lock_family(invoice.family)
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if not invoice.is_draft:
+            raise BillingError(_("This invoice is already issued."))
+        lines = list(invoice.lines.select_related("child").order_by("sort_order", "pk"))
+        if not lines:
+            raise BillingError(_("An invoice needs at least one line."))
+        for line in lines:
+            _validate_line(family, line)
+            expected = line_amount(line.quantity, line.unit_price)
+            if line.amount != expected:
+                line.amount = expected
+                line.save(update_fields=["amount"])
+        issue_date = issue_date or timezone.localdate()
+        if number:
+            invoice.number = _claim_external_number(
+                family.structure, DocumentSequence.Kind.INVOICE, issue_date.year, number
+            )
+        else:
+            invoice.number = next_number(
+                family.structure, DocumentSequence.Kind.INVOICE, issue_date.year
+            )
+        invoice.status = DocumentStatus.ISSUED
+        invoice.issue_date = issue_date
+        invoice.due_date = invoice.due_date or issue_date + timedelta(
+            days=family.structure.payment_terms_days
+        )
+        invoice.total = sum((line.amount for line in lines), ZERO)
+        invoice.billed_name = _billed_name(family)
+        invoice.billed_address = family.postal_address
+        invoice.issued_at = timezone.now()
+        invoice.issued_by = by
+        if not invoice.period_start:
+            invoice.period_start = min(line.service_date for line in lines)
+        if not invoice.period_end:
+            invoice.period_end = max(line.service_end or line.service_date for line in lines)
+        invoice._service_write = True
+        try:
+            invoice.save()
+        except IntegrityError as exc:
+            raise BillingError(
+                _("The number %(number)s is already used.") % {"number": invoice.number}
+            ) from exc
+        _write_invoice_entries(invoice, lines)
+        credit_before = -family_balance(family) + invoice.total
+        _allocate_locked(family, by, on_date=issue_date)
+        invoice.paid_at_issue = min(max(credit_before, ZERO), invoice.total)
+        if render_pdf:
+            from .pdf import store_invoice_pdf
+
+            store_invoice_pdf(invoice)
+        invoice.save(update_fields=["paid_at_issue", "pdf"])
+        log(
+            instance=invoice,
+            action="billing.issue_invoice",
+            user=by,
+            data={"number": invoice.number},
+        )
+        if notify:
+            transaction.on_commit(lambda: _notify_invoice(invoice.pk))
+        return invoice
+
+
+def _billed_name(family):
+    names = [g.full_name for g in family.guardians.all()]
+    return " et ".join(names) if names else family.name
+
+
+def _write_invoice_entries(invoice, lines):
+    by_child = defaultdict(lambda: ZERO)
+    order = []
+    for line in lines:
+        if line.child_id not in by_child:
+            order.append(line.child_id)
+        by_child[line.child_id] += line.amount
+    label = _("Invoice %(number)s") % {"number": invoice.number}
+    # Written in reverse so that, newest first, the rows of one invoice read in child order.
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(
+                family_id=invoice.family_id,
+                date=invoice.issue_date,
+                kind=LedgerEntry.Kind.INVOICE,
+                label=label,
+                debit=by_child[child_id],
+                child_id=child_id,
+                invoice=invoice,
+            )
+            for child_id in reversed(order)
+        ]
+    )
+
+
+def _notify_invoice(invoice_id):
+    from .notifications import send_invoice_issued
+
+    send_invoice_issued(Invoice.objects.select_related("family__structure").get(pk=invoice_id))
+
+
+def delete_draft_invoice(invoice, *, by=None):
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if not invoice.is_draft:
+            raise BillingError(_("An issued invoice cannot be deleted; issue a credit note."))
+        log(instance=invoice, action="wagtail.delete", user=by)
+        invoice.delete()
+
+
+# --- Credit notes ----------------------------------------------------------------------------
+
+
+def create_draft_credit_note(invoice, reason, lines=None, *, by=None):
+    """A draft avoir on an issued invoice. `lines` is [(invoice line, quantity)], the whole
+    invoice when omitted. Amounts can never exceed what the line has not yet been credited.
+    """
+    if invoice.is_draft:
+        raise BillingError(_("Only an issued invoice can be corrected by a credit note."))
+    if lines is None:
+        lines = [(line, line.quantity) for line in invoice.lines.all()]
+    with transaction.atomic():
+        credit_note = CreditNote.objects.create(
+            structure=invoice.structure,
+            family=invoice.family,
+            invoice=invoice,
+            reason=reason,
+            created_by=by,
+        )
+        for position, (line, quantity) in enumerate(lines):
+            if line.invoice_id != invoice.pk:
+                raise BillingError(_("A credit note only corrects lines of its own invoice."))
+            CreditNoteLine.objects.create(
+                credit_note=credit_note,
+                invoice_line=line,
+                label=line.label,
+                quantity=quantity,
+                unit_price=line.unit_price,
+                amount=line_amount(quantity, line.unit_price),
+                sort_order=position,
+            )
+        return credit_note
+
+
+def issue_credit_note(credit_note, *, by=None, issue_date=None, number=None, render_pdf=True):
+    """Issue an avoir: its own gapless series, entries on the account (credit), allocation of
+    the credit to the lines it corrects first, then to the oldest open lines.
+    """
+    with transaction.atomic():
+        family = lock_family(credit_note.family)
+        credit_note = CreditNote.objects.select_for_update().get(pk=credit_note.pk)
+        if not credit_note.is_draft:
+            raise BillingError(_("This credit note is already issued."))
+        lines = list(
+            credit_note.lines.select_related("invoice_line__invoice").order_by("sort_order")
+        )
+        if not lines:
+            raise BillingError(_("A credit note needs at least one line."))
+        credited = _credited_by_line([cl.invoice_line for cl in lines])
+        for cl in lines:
+            if cl.invoice_line.invoice_id != credit_note.invoice_id:
+                raise BillingError(_("A credit note only corrects lines of its own invoice."))
+            cl.amount = line_amount(cl.quantity, cl.unit_price)
+            if cl.amount <= 0:
+                raise BillingError(_("Credit note amounts must be positive."))
+            room = cl.invoice_line.amount - credited.get(cl.invoice_line_id, ZERO)
+            if cl.amount > room:
+                raise BillingError(
+                    _("“%(line)s” cannot be credited more than its invoiced amount.")
+                    % {"line": cl.label}
+                )
+            cl.save(update_fields=["amount"])
+        issue_date = issue_date or timezone.localdate()
+        if number:
+            credit_note.number = _claim_external_number(
+                family.structure, DocumentSequence.Kind.CREDIT_NOTE, issue_date.year, number
+            )
+        else:
+            credit_note.number = next_number(
+                family.structure, DocumentSequence.Kind.CREDIT_NOTE, issue_date.year
+            )
+        credit_note.status = DocumentStatus.ISSUED
+        credit_note.issue_date = issue_date
+        credit_note.total = sum((cl.amount for cl in lines), ZERO)
+        credit_note.billed_name = _billed_name(family)
+        credit_note.billed_address = family.postal_address
+        credit_note.issued_at = timezone.now()
+        credit_note.issued_by = by
+        credit_note._service_write = True
+        credit_note.save()
+        by_child = defaultdict(lambda: ZERO)
+        order = []
+        for cl in lines:
+            child_id = cl.invoice_line.child_id
+            if child_id not in by_child:
+                order.append(child_id)
+            by_child[child_id] += cl.amount
+        label = _("Credit note %(number)s") % {"number": credit_note.number}
+        LedgerEntry.objects.bulk_create(
+            [
+                LedgerEntry(
+                    family=family,
+                    date=issue_date,
+                    kind=LedgerEntry.Kind.CREDIT_NOTE,
+                    label=label,
+                    credit=by_child[child_id],
+                    child_id=child_id,
+                    credit_note=credit_note,
+                )
+                for child_id in reversed(order)
+            ]
+        )
+        _allocate_locked(family, by, on_date=issue_date)
+        if render_pdf:
+            from .pdf import store_credit_note_pdf
+
+            store_credit_note_pdf(credit_note)
+            credit_note.save(update_fields=["pdf"])
+        log(
+            instance=credit_note,
+            action="billing.issue_credit_note",
+            user=by,
+            data={"number": credit_note.number, "invoice": credit_note.invoice.number},
+        )
+        return credit_note
+
+
+# --- Payments --------------------------------------------------------------------------------
+
+
+def record_payment(
+    family,
+    amount,
+    method,
+    *,
+    on_date=None,
+    by=None,
+    cheque_number="",
+    reference="",
+    payer=None,
+    payer_kind=Payment.PayerKind.FAMILY,
+    third_party_name="",
+    note="",
+    needs_review=False,
+    external_reference="",
+):
+    """Record money received and allocate it to the oldest open invoice lines.
+
+    Card payments are unique on their reference (the PaymentIntent id): recording the same
+    one twice returns the existing payment instead of a second one.
+    """
+    amount = quantize(amount)
+    if amount <= 0:
+        raise BillingError(_("A payment amount must be positive."))
+    if method not in PaymentMethod.values:
+        raise BillingError(_("Unknown payment method."))
+    if method == PaymentMethod.CHEQUE and not cheque_number:
+        raise BillingError(_("Enter the cheque number."))
+    if payer is not None and payer.family_id != family.pk:
+        raise BillingError(_("The paying guardian belongs to another family."))
+    with transaction.atomic():
+        family = lock_family(family)
+        if method == PaymentMethod.CARD_ONLINE and reference:
+            existing = Payment.objects.filter(method=method, reference=reference).first()
+            if existing is not None:
+                return existing
+        payment = Payment.objects.create(
+            structure=family.structure,
+            family=family,
+            date=on_date or timezone.localdate(),
+            amount=amount,
+            method=method,
+            cheque_number=cheque_number,
+            reference=reference,
+            payer=payer,
+            payer_kind=payer_kind,
+            third_party_name=third_party_name,
+            note=note,
+            needs_review=needs_review,
+            external_reference=external_reference,
+            recorded_by=by,
+        )
+        LedgerEntry.objects.create(
+            family=family,
+            date=payment.date,
+            kind=LedgerEntry.Kind.PAYMENT,
+            label=payment.label,
+            credit=amount,
+            payment=payment,
+        )
+        _allocate_locked(family, by, on_date=payment.date)
+        log(
+            instance=payment,
+            action="billing.record_payment",
+            user=by,
+            data={"amount": str(amount), "method": method},
+        )
+        return payment
+
+
+def reverse_payment(payment, *, reason, amount=None, on_date=None, by=None, reference="", note=""):
+    """Cancel (all or part of) a recorded payment: a bounced cheque, a card refund. Writes a
+    reversal entry (a debit on the account) and undoes the allocations it frees, newest
+    lines first, with negative allocation rows; the payment itself is never touched.
+    Idempotent on `reference` (e.g. a Stripe refund id).
+    """
+    with transaction.atomic():
+        family = lock_family(payment.family)
+        if reference:
+            existing = PaymentReversal.objects.filter(reference=reference).first()
+            if existing is not None:
+                return existing
+        remaining = payment.amount - payment.reversed_amount
+        amount = quantize(amount if amount is not None else remaining)
+        if amount <= 0:
+            raise BillingError(_("A reversal amount must be positive."))
+        if amount > remaining:
+            raise BillingError(
+                _("Only %(remaining)s of this payment can still be reversed.")
+                % {"remaining": remaining}
+            )
+        on_date = on_date or timezone.localdate()
+        reversal = PaymentReversal.objects.create(
+            payment=payment,
+            date=on_date,
+            amount=amount,
+            reason=reason,
+            reference=reference,
+            note=note,
+            recorded_by=by,
+        )
+        # The unallocated part of the payment (family credit) goes first; then allocations
+        # are undone from the most recent lines back.
+        allocated_total = payment.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
+        unallocated = payment.amount - (payment.reversed_amount - amount) - allocated_total
+        to_undo = max(ZERO, amount - max(unallocated, ZERO))
+        if to_undo > 0:
+            per_line = (
+                payment.allocations.values("invoice_line")
+                .annotate(total=Sum("amount"))
+                .filter(total__gt=0)
+                .order_by("-invoice_line__invoice__issue_date", "-invoice_line")
+            )
+            undo_rows = []
+            for row in per_line:
+                if to_undo <= 0:
+                    break
+                take = min(row["total"], to_undo)
+                undo_rows.append(
+                    Allocation(
+                        invoice_line_id=row["invoice_line"],
+                        payment=payment,
+                        reversal=reversal,
+                        amount=-take,
+                        date=on_date,
+                        created_by=by,
+                    )
+                )
+                to_undo -= take
+            Allocation.objects.bulk_create(undo_rows)
+        label_format = (
+            _("Refund of %(payment)s")
+            if reason == PaymentReversal.Reason.REFUND
+            else _("Reversal of %(payment)s")
+        )
+        LedgerEntry.objects.create(
+            family=family,
+            date=on_date,
+            kind=LedgerEntry.Kind.REVERSAL,
+            label=label_format % {"payment": payment.label},
+            debit=amount,
+            payment=payment,
+            reversal=reversal,
+        )
+        _allocate_locked(family, by, on_date=on_date)
+        log(
+            instance=payment,
+            action="billing.reverse_payment",
+            user=by,
+            data={"amount": str(amount), "reason": reason},
+        )
+        return reversal

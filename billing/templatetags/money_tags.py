@@ -1,0 +1,11 @@
+from django import template
+
+from billing.money import format_euros
+
+register = template.Library()
+
+
+@register.filter
+def euros(value):
+    """36.07 → "36,07 €"."""
+    return format_euros(value)

@@ -1,0 +1,104 @@
+import logging
+
+from django.core.paginator import Paginator
+from django.db.models import F, Sum, Window
+from django.http import FileResponse, Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import View
+
+from parents.views import FamilyAreaMixin, FamilyPageView
+
+from .models import CreditNote, Invoice, LedgerEntry
+from .services import family_balance
+
+logger = logging.getLogger(__name__)
+
+OPERATIONS_PER_PAGE = 50
+
+
+def ledger_with_running_balance(family):
+    """The family's journal, newest first, each row with the balance after it.
+
+    The running balance is a SQL window over (date, id), served by the index on
+    (family, date, id): the page costs the same few queries whatever the history length.
+    """
+    running = Window(Sum(F("debit") - F("credit")), order_by=[F("date").asc(), F("id").asc()])
+    return (
+        LedgerEntry.objects.for_family(family)
+        .annotate(running_balance=running)
+        .order_by("-date", "-id")
+    )
+
+
+class AccountView(FamilyPageView):
+    """ "Gestion du compte": the balance and "Liste de vos opérations"."""
+
+    template_name = "billing/account.html"
+    menu_url_name = "billing:account"
+    page_title = _("Account management")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        paginator = Paginator(ledger_with_running_balance(self.family), OPERATIONS_PER_PAGE)
+        page = paginator.get_page(self.request.GET.get("page"))
+        context.update(
+            balance=(balance := family_balance(self.family)),
+            credit=-balance,
+            today=timezone.localdate(),
+            page_obj=page,
+            entries=page.object_list,
+            active_tab="account",
+        )
+        return context
+
+
+class DocumentPdfView(FamilyAreaMixin, View):
+    """Serves a stored invoice or credit-note PDF, found through the requesting family."""
+
+    model = None
+
+    def get(self, request, pk):
+        try:
+            document = self.model.objects.for_family(self.family).get(pk=pk, status="issued")
+        except self.model.DoesNotExist:
+            # Either it does not exist or it is another family's: same answer, but logged.
+            logger.warning(
+                "Denied %s %s to user %s (family %s)",
+                self.model._meta.model_name,
+                pk,
+                request.user.pk,
+                self.family.pk,
+            )
+            raise Http404 from None
+        if not document.pdf or not document.pdf.storage.exists(document.pdf.name):
+            logger.error("Stored PDF missing for %s %s", self.model._meta.model_name, pk)
+            raise Http404
+        response = FileResponse(
+            document.pdf.open("rb"),
+            as_attachment=True,
+            filename=document.number.replace("/", "-") + ".pdf",
+            content_type="application/pdf",
+        )
+        return response
+
+
+class InvoicePdfView(DocumentPdfView):
+    model = Invoice
+
+
+class CreditNotePdfView(DocumentPdfView):
+    model = CreditNote
+
+
+class CertificatesView(FamilyPageView):
+    """Tab "Attestations": the yearly certificates come with their own issue."""
+
+    template_name = "billing/certificates.html"
+    menu_url_name = "billing:certificates"
+    page_title = _("Certificate list")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["active_tab"] = "certificates"
+        return context
