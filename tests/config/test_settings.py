@@ -1,0 +1,66 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args, **env):
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL"}
+    }
+    environment.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env)
+    return subprocess.run(  # noqa: S603 - fixed arguments, our own manage.py
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deployment_checklist():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY="x" * 20 + "production-secret-from-the-environment-" + "y" * 20,
+        DJANGO_ALLOWED_HOSTS="portail.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = run_manage("check", DJANGO_ALLOWED_HOSTS="portail.example.org")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_public_and_family_pages_carry_a_strict_content_security_policy(client, guardian):
+    public = client.get("/")
+    assert public.status_code == 200
+    policy = public["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    client.force_login(guardian.user)
+    family_page = client.get(reverse("parents:home"))
+    assert family_page["Content-Security-Policy"] == policy
+
+
+@pytest.mark.django_db
+def test_public_home_page_links_to_the_family_login(client):
+    content = client.get("/").content.decode()
+    assert f'href="{reverse("parents:login")}"' in content
+    assert "Espace famille" in content
