@@ -15,7 +15,7 @@ $(PY):
 
 # Reinstall only when the dependencies change.
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet ".[dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
