@@ -121,21 +121,33 @@ class Structure(models.Model):
     )
 
     invoice_prefix = models.CharField(
-        _("invoice number prefix"), max_length=10, default="F", help_text=_("E.g. 2L in 2L2012/0038EN")
+        _("invoice number prefix"),
+        max_length=10,
+        default="F",
+        help_text=_("E.g. 2L in 2L2012/0038EN"),
     )
     invoice_suffix = models.CharField(
-        _("invoice number suffix"), max_length=10, blank=True, help_text=_("E.g. EN in 2L2012/0038EN")
+        _("invoice number suffix"),
+        max_length=10,
+        blank=True,
+        help_text=_("E.g. EN in 2L2012/0038EN"),
     )
-    credit_note_prefix = models.CharField(_("credit note number prefix"), max_length=10, default="AV")
+    credit_note_prefix = models.CharField(
+        _("credit note number prefix"), max_length=10, default="AV"
+    )
     credit_note_suffix = models.CharField(_("credit note number suffix"), max_length=10, blank=True)
     vat_mention = models.CharField(
         _("VAT mention on invoices"),
         max_length=200,
         default="Exonération de TVA — article 261-7-1° b du CGI",
-        help_text=_("Confirm with the association's accountant (e.g. “TVA non applicable, art. 293 B du CGI”)."),
+        help_text=_(
+            "To confirm with the accountant (or “TVA non applicable, art. 293 B du CGI”)."
+        ),
     )
     payment_terms_days = models.PositiveSmallIntegerField(
-        _("payment term (days)"), default=30, help_text=_("Invoices are due this many days after issue.")
+        _("payment term (days)"),
+        default=30,
+        help_text=_("Invoices are due this many days after issue."),
     )
 
     objects = StructureQuerySet.as_manager()

@@ -9,7 +9,23 @@ urlpatterns = [
     path("", views.ConnectionInfoView.as_view(), name="home"),
     path("connexion/", views.FamilyLoginView.as_view(), name="login"),
     path("deconnexion/", views.FamilyLogoutView.as_view(), name="logout"),
-    path("mot-de-passe-oublie/", views.FamilyLoginView.as_view(), name="password-reset"),
+    path("mot-de-passe-oublie/", views.FamilyPasswordResetView.as_view(), name="password-reset"),
+    path(
+        "mot-de-passe-oublie/envoye/",
+        views.FamilyPasswordResetDoneView.as_view(),
+        name="password-reset-done",
+    ),
+    path(
+        "mot-de-passe-oublie/termine/",
+        views.FamilyPasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
+    path(
+        "mot-de-passe-oublie/<uidb64>/<token>/",
+        views.FamilyPasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("invitation/<uidb64>/<token>/", views.InvitationView.as_view(), name="invitation"),
     path(
         "imprimes/",
         views.ComingSoonView.as_view(menu_url_name="parents:forms", page_title=_("Printed forms")),
@@ -29,13 +45,7 @@ urlpatterns = [
         ),
         name="certificates",
     ),
-    path(
-        "espace-utilisateur/",
-        views.ComingSoonView.as_view(
-            menu_url_name="parents:user-space", page_title=_("User space")
-        ),
-        name="user-space",
-    ),
+    path("espace-utilisateur/", views.UserSpaceView.as_view(), name="user-space"),
     path(
         "reservations/",
         views.ComingSoonView.as_view(menu_url_name="parents:bookings", page_title=_("Bookings")),

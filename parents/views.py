@@ -1,14 +1,23 @@
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.generic import TemplateView
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import FormView, TemplateView
 
-from .forms import FamilyLoginForm
+from axes.utils import reset as reset_axes_attempts
+
+from .forms import FamilyLoginForm, FamilyPasswordResetForm
 from .menu import build_menu
+from .models import User
+from .tokens import invitation_token_generator
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -71,6 +80,103 @@ class FamilyLogoutView(auth_views.LogoutView):
     pass
 
 
+@method_decorator(sensitive_post_parameters(), name="dispatch")
+class UserSpaceView(FamilyAreaMixin, FormView):
+    """ "Espace utilisateur": change one's password; the address is managed by the centre."""
+
+    template_name = "parents/account/user_space.html"
+    form_class = PasswordChangeForm
+    menu_url_name = "parents:user-space"
+    page_title = _("User space")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        user = form.save()
+        # Other sessions of this login end; this one stays open.
+        update_session_auth_hash(self.request, user)
+        messages.success(self.request, _("Your password has been changed."))
+        return redirect("parents:user-space")
+
+
+@method_decorator(never_cache, name="dispatch")
+class FamilyPasswordResetView(auth_views.PasswordResetView):
+    template_name = "parents/account/password_reset_form.html"
+    form_class = FamilyPasswordResetForm
+    subject_template_name = "parents/email/password_reset_subject.txt"
+    email_template_name = "parents/email/password_reset.txt"
+    html_email_template_name = "parents/email/password_reset.html"
+    success_url = reverse_lazy("parents:password-reset-done")
+    extra_context = {"page_title": _("Forgotten password")}
+
+
+class FamilyPasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "parents/account/password_reset_done.html"
+    extra_context = {"page_title": _("Forgotten password")}
+
+
+class FamilyPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Choose a new password from a link valid `PASSWORD_RESET_TIMEOUT` seconds, once."""
+
+    template_name = "parents/account/password_set.html"
+    reset_url_token = "nouveau-mot-de-passe"  # noqa: S105 - a URL segment, not a secret
+    success_url = reverse_lazy("parents:password-reset-complete")
+    extra_context = {"page_title": _("Choose a new password"), "invitation": False}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The lockout page points here: a new password lifts a lock on this login.
+        reset_axes_attempts(username=axes_username(None, {"username": form.user.username}))
+        return response
+
+
+class FamilyPasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "parents/account/password_reset_complete.html"
+    extra_context = {"page_title": _("Password changed")}
+
+
+class InvitationView(FamilyPasswordResetConfirmView):
+    """The link sent with the login details: choose a first password, then log in.
+
+    Its tokens are not reset tokens (own salt) and last `INVITATION_TIMEOUT` seconds.
+    """
+
+    token_generator = invitation_token_generator
+    extra_context = {"page_title": _("Choose your password"), "invitation": True}
+
+    def get_success_url(self):
+        return reverse("parents:login")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(
+            self.request,
+            _("Your password is saved. Log in with your identifiant %(username)s.")
+            % {"username": form.user.get_username()},
+        )
+        return response
+
+
 def lockout(request, credentials, *args, **kwargs):
     """What django-axes answers once a (username, IP) pair is locked out."""
     return render(request, "parents/lockout.html", status=429)
+
+
+def axes_username(request, credentials):
+    """The login an attempt counts against (settings.AXES_USERNAME_CALLABLE).
+
+    Logins are found case-insensitively and also by email address, so attempts are counted
+    per account: "Marie.Dupont", "marie.dupont" and her address share one counter, and a
+    successful login resets it whichever spelling was used.
+    """
+    value = (credentials or {}).get("username")
+    if value is None and request is not None:
+        value = request.POST.get("username")
+    value = (value or "").strip()
+    if "@" in value:
+        owners = User._default_manager.filter(email__iexact=value)
+        matches = list(owners.values_list("username", flat=True)[:2])
+        if len(matches) == 1:
+            value = matches[0]
+    return value.lower()

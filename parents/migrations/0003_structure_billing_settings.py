@@ -38,6 +38,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='structure',
             name='vat_mention',
-            field=models.CharField(default='Exonération de TVA — article 261-7-1° b du CGI', help_text="Confirm with the association's accountant (e.g. “TVA non applicable, art. 293 B du CGI”).", max_length=200, verbose_name='VAT mention on invoices'),
+            field=models.CharField(default='Exonération de TVA — article 261-7-1° b du CGI', help_text='To confirm with the accountant (or “TVA non applicable, art. 293 B du CGI”).', max_length=200, verbose_name='VAT mention on invoices'),
         ),
     ]

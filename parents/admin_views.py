@@ -1,0 +1,202 @@
+"""Admin views for structures, families, guardians and children, scoped to the staff member.
+
+Every view that reaches an object by primary key does so through `scope(user)`, the queryset
+of what this member of staff may see (all for superusers, their own structures' otherwise),
+so an object of another structure answers 404 whatever the URL typed.
+"""
+
+from django.contrib.admin.utils import quote, unquote
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+
+from wagtail.admin import messages
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.views.generic.usage import UsageView
+
+from .models import Family, Guardian
+from .services import invite_guardian, update_guardian_email
+
+
+class StaffScopedMixin:
+    """Gives views `scope`, a callable (user) -> queryset set by the viewset."""
+
+    scope = None
+
+    def get_scoped_queryset(self):
+        return self.scope(self.request.user)
+
+
+class ScopedIndexView(StaffScopedMixin, generic.IndexView):
+    def get_base_queryset(self):
+        return self.get_scoped_queryset()
+
+
+class FamilyPrefillMixin:
+    """Pre-selects the family given as `?family=<pk>` (links from a family's page), if in scope."""
+
+    def get_initial(self):
+        initial = super().get_initial()
+        family_id = self.request.GET.get("family", "")
+        if family_id.isdigit():
+            family = Family.objects.for_staff(self.request.user).filter(pk=family_id).first()
+            if family is not None:
+                initial["family"] = family.pk
+        return initial
+
+
+class ScopedCreateView(StaffScopedMixin, generic.CreateView):
+    """Nothing to look up on creation: the form's choices carry the scope (see viewsets)."""
+
+
+class ScopedEditView(StaffScopedMixin, generic.EditView):
+    def get_queryset(self):
+        return self.get_scoped_queryset()
+
+
+class ScopedDeleteView(StaffScopedMixin, generic.DeleteView):
+    def get_queryset(self):
+        return self.get_scoped_queryset()
+
+
+class ScopedInspectView(StaffScopedMixin, generic.InspectView):
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.get_scoped_queryset(), pk=unquote(str(self.pk)))
+
+
+class ScopedHistoryView(StaffScopedMixin, HistoryView):
+    def get_base_object_queryset(self):
+        return self.get_scoped_queryset()
+
+
+class ScopedUsageView(StaffScopedMixin, UsageView):
+    def get_base_object_queryset(self):
+        return self.get_scoped_queryset()
+
+
+class FamilyIndexView(ScopedIndexView):
+    def get_base_queryset(self):
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("structure")
+            .annotate(guardian_count=Count("guardians", distinct=True))
+        )
+
+
+class GuardianIndexView(ScopedIndexView):
+    send_login_url_name = None
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("family", "user")
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if self.send_login_url_name and instance.email and self.user_has_permission("change"):
+            buttons.append(
+                MenuItem(
+                    _("Send the login details"),
+                    url=reverse(self.send_login_url_name, args=(quote(instance.pk),)),
+                    icon_name="mail",
+                    priority=25,
+                )
+            )
+        return buttons
+
+
+class GuardianCreateView(FamilyPrefillMixin, ScopedCreateView):
+    """Saving a guardian with an address sends them their login (the user manual's promise)."""
+
+    def save_instance(self):
+        guardian = super().save_instance()
+        if guardian.email:
+            invite_guardian(guardian, by=self.request.user)
+        return guardian
+
+
+class GuardianEditView(ScopedEditView):
+    """A changed address goes through `update_guardian_email`, which decides the login's fate.
+
+    The service compares with the login's own address, so it sees the change even though the
+    guardian row is saved first; the old value read here only spares a call when nothing moved.
+    """
+
+    send_login_url_name = None
+
+    def save_instance(self):
+        old_email = Guardian.objects.filter(pk=self.object.pk).values_list("email", flat=True)[0]
+        guardian = super().save_instance()
+        if guardian.email != old_email:
+            update_guardian_email(guardian, guardian.email, by=self.request.user)
+        return guardian
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.send_login_url_name:
+            context["send_login_url"] = reverse(
+                self.send_login_url_name, args=(quote(self.object.pk),)
+            )
+        return context
+
+
+class ChildCreateView(FamilyPrefillMixin, ScopedCreateView):
+    pass
+
+
+class SendLoginDetailsView(
+    StaffScopedMixin,
+    PermissionCheckedMixin,
+    BaseObjectMixin,
+    WagtailAdminTemplateMixin,
+    TemplateView,
+):
+    """ "Envoyer les identifiants": (re)sends a guardian their identifiant and a password link.
+
+    GET shows a confirmation, POST sends; the object is looked up in scope before any
+    permission check, so another structure's guardian is a 404.
+    """
+
+    model = Guardian
+    permission_required = "change"
+    template_name = "parents/admin/send_login.html"
+    page_title = gettext_lazy("Send the login details")
+    header_icon = "mail"
+    edit_url_name = None
+
+    def get_base_object_queryset(self):
+        return self.get_scoped_queryset().select_related("user", "family")
+
+    def get_page_subtitle(self):
+        return str(self.object)
+
+    @cached_property
+    def edit_url(self):
+        return reverse(self.edit_url_name, args=(quote(self.object.pk),))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(guardian=self.object, edit_url=self.edit_url)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        guardian = self.object
+        if not guardian.email:
+            messages.error(
+                request, _("Add an email address first: the login details are sent to it.")
+            )
+            return redirect(self.edit_url)
+        invite_guardian(guardian, by=request.user)
+        messages.success(
+            request,
+            _("Login details sent to %(name)s at %(email)s.")
+            % {"name": guardian.full_name, "email": guardian.email},
+        )
+        return redirect(self.edit_url)
