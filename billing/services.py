@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from wagtail.log_actions import log
@@ -34,13 +35,20 @@ from .models import (
     PaymentMethod,
     PaymentReversal,
 )
-from .money import ZERO, line_amount, quantize
+from .money import ZERO, format_euros, line_amount, quantize
 
 logger = logging.getLogger(__name__)
 
 
 class BillingError(ValidationError):
     """A refused money operation, with a message meant for the person who asked for it."""
+
+
+def site_language():
+    """Journal labels are stored once and read by parents in the site's language, whatever
+    the language of the admin user whose action wrote them.
+    """
+    return translation.override(settings.LANGUAGE_CODE)
 
 
 # --- Locks and numbering -------------------------------------------------------------------
@@ -295,7 +303,7 @@ def reallocate(payment, targets, *, by=None):
             if amount <= 0 or amount > left_by_line.get(line, ZERO):
                 raise BillingError(
                     _("%(amount)s is more than what is left to pay on “%(line)s”.")
-                    % {"amount": amount, "line": line.label}
+                    % {"amount": format_euros(amount), "line": line.label}
                 )
             Allocation.objects.create(
                 invoice_line=line, payment=payment, amount=amount, date=today, created_by=by
@@ -427,6 +435,8 @@ def issue_invoice(invoice, *, by=None, issue_date=None, number=None, render_pdf=
 
             store_invoice_pdf(invoice)
         invoice.save(update_fields=["paid_at_issue", "pdf"])
+        # The caller gets the issued invoice back: it must be as locked as any other copy.
+        invoice._service_write = False
         log(
             instance=invoice,
             action="billing.issue_invoice",
@@ -450,7 +460,8 @@ def _write_invoice_entries(invoice, lines):
         if line.child_id not in by_child:
             order.append(line.child_id)
         by_child[line.child_id] += line.amount
-    label = _("Invoice %(number)s") % {"number": invoice.number}
+    with site_language():
+        label = _("Invoice %(number)s") % {"number": invoice.number}
     # Written in reverse so that, newest first, the rows of one invoice read in child order.
     LedgerEntry.objects.bulk_create(
         [
@@ -570,7 +581,8 @@ def issue_credit_note(credit_note, *, by=None, issue_date=None, number=None, ren
             if child_id not in by_child:
                 order.append(child_id)
             by_child[child_id] += cl.amount
-        label = _("Credit note %(number)s") % {"number": credit_note.number}
+        with site_language():
+            label = _("Credit note %(number)s") % {"number": credit_note.number}
         LedgerEntry.objects.bulk_create(
             [
                 LedgerEntry(
@@ -591,6 +603,7 @@ def issue_credit_note(credit_note, *, by=None, issue_date=None, number=None, ren
 
             store_credit_note_pdf(credit_note)
             credit_note.save(update_fields=["pdf"])
+        credit_note._service_write = False
         log(
             instance=credit_note,
             action="billing.issue_credit_note",
@@ -655,11 +668,13 @@ def record_payment(
             external_reference=external_reference,
             recorded_by=by,
         )
+        with site_language():
+            label = str(payment.label)
         LedgerEntry.objects.create(
             family=family,
             date=payment.date,
             kind=LedgerEntry.Kind.PAYMENT,
-            label=payment.label,
+            label=label,
             credit=amount,
             payment=payment,
         )
@@ -692,7 +707,7 @@ def reverse_payment(payment, *, reason, amount=None, on_date=None, by=None, refe
         if amount > remaining:
             raise BillingError(
                 _("Only %(remaining)s of this payment can still be reversed.")
-                % {"remaining": remaining}
+                % {"remaining": format_euros(remaining)}
             )
         on_date = on_date or timezone.localdate()
         reversal = PaymentReversal.objects.create(
@@ -705,23 +720,33 @@ def reverse_payment(payment, *, reason, amount=None, on_date=None, by=None, refe
             recorded_by=by,
         )
         # The unallocated part of the payment (family credit) goes first; then allocations
-        # are undone from the most recent lines back.
+        # are undone invoice by invoice from the most recent back. An invoice left partly
+        # paid is undone pro rata, so what stays paid keeps care and meals in proportion.
         allocated_total = payment.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
         unallocated = payment.amount - (payment.reversed_amount - amount) - allocated_total
         to_undo = max(ZERO, amount - max(unallocated, ZERO))
         if to_undo > 0:
             per_line = (
-                payment.allocations.values("invoice_line")
+                payment.allocations.values("invoice_line", "invoice_line__invoice")
                 .annotate(total=Sum("amount"))
                 .filter(total__gt=0)
-                .order_by("-invoice_line__invoice__issue_date", "-invoice_line")
+                .order_by(
+                    "-invoice_line__invoice__issue_date",
+                    "-invoice_line__invoice",
+                    "invoice_line__sort_order",
+                    "invoice_line",
+                )
             )
-            undo_rows = []
+            by_invoice = defaultdict(list)
             for row in per_line:
+                by_invoice[row["invoice_line__invoice"]].append(row)
+            undo_rows = []
+            for rows in by_invoice.values():
                 if to_undo <= 0:
                     break
-                take = min(row["total"], to_undo)
-                undo_rows.append(
+                paid = [row["total"] for row in rows]
+                takes = paid if to_undo >= sum(paid) else split_pro_rata(to_undo, paid)
+                undo_rows += [
                     Allocation(
                         invoice_line_id=row["invoice_line"],
                         payment=payment,
@@ -730,19 +755,23 @@ def reverse_payment(payment, *, reason, amount=None, on_date=None, by=None, refe
                         date=on_date,
                         created_by=by,
                     )
-                )
-                to_undo -= take
+                    for row, take in zip(rows, takes, strict=True)
+                    if take > 0
+                ]
+                to_undo -= sum(takes)
             Allocation.objects.bulk_create(undo_rows)
-        label_format = (
-            _("Refund of %(payment)s")
-            if reason == PaymentReversal.Reason.REFUND
-            else _("Reversal of %(payment)s")
-        )
+        with site_language():
+            label_format = (
+                _("Refund of %(payment)s")
+                if reason == PaymentReversal.Reason.REFUND
+                else _("Reversal of %(payment)s")
+            )
+            label = label_format % {"payment": payment.label}
         LedgerEntry.objects.create(
             family=family,
             date=on_date,
             kind=LedgerEntry.Kind.REVERSAL,
-            label=label_format % {"payment": payment.label},
+            label=label,
             debit=amount,
             payment=payment,
             reversal=reversal,

@@ -1,0 +1,491 @@
+"""Wagtail admin for the ledger: the "Facturation" menu.
+
+Invoices (drafts edited with their lines, then issued), credit notes and payments, each
+seen only within the structures of the member of staff (`for_staff`), plus the family
+statements. Issued documents and payments have inspect views and actions that call
+`billing.services`; nothing here edits or deletes them.
+"""
+
+from django.contrib.admin.utils import quote
+from django.urls import path, reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from wagtail.admin.admin_url_finder import ModelAdminURLFinder
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+
+import django_filters
+
+from parents.models import Family, Structure
+
+from . import admin_views
+from .admin_forms import InvoiceForm, PaymentForm
+from .models import CreditNote, DocumentStatus, Invoice, Payment, PaymentMethod
+
+
+def billing_permissions():
+    """What the Direction group needs for the billing admin, as (app_label, codename).
+
+    Drafts are created, changed (and issued: "change") and deleted; credit notes, payments
+    and reversals are only ever added; statements read the ledger.
+    """
+    return [
+        ("billing", "view_invoice"),
+        ("billing", "add_invoice"),
+        ("billing", "change_invoice"),
+        ("billing", "delete_invoice"),
+        ("billing", "view_creditnote"),
+        ("billing", "add_creditnote"),
+        ("billing", "view_payment"),
+        ("billing", "add_payment"),
+        ("billing", "add_paymentreversal"),
+        ("billing", "view_ledgerentry"),
+    ]
+
+
+def _staff_structures(request):
+    return Structure.objects.for_staff(request.user)
+
+
+def _staff_families(request):
+    return Family.objects.for_staff(request.user).select_related("structure")
+
+
+class StructureFamilyFilterSet(WagtailFilterSet):
+    """Filters offering only the structures and families of the member of staff."""
+
+    structure = django_filters.ModelChoiceFilter(label=_("structure"), queryset=_staff_structures)
+    family = django_filters.ModelChoiceFilter(label=_("family"), queryset=_staff_families)
+
+
+class InvoiceFilterSet(StructureFamilyFilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("status"), choices=DocumentStatus.choices, empty_label=_("All")
+    )
+    issue_date = django_filters.DateFromToRangeFilter(
+        label=_("issue date"), widget=DateRangePickerWidget
+    )
+
+    class Meta:
+        model = Invoice
+        fields = ["structure", "family", "status", "issue_date"]
+
+
+class CreditNoteFilterSet(StructureFamilyFilterSet):
+    issue_date = django_filters.DateFromToRangeFilter(
+        label=_("issue date"), widget=DateRangePickerWidget
+    )
+
+    class Meta:
+        model = CreditNote
+        fields = ["structure", "family", "issue_date"]
+
+
+class PaymentFilterSet(StructureFamilyFilterSet):
+    method = django_filters.ChoiceFilter(
+        label=_("method"), choices=PaymentMethod.choices, empty_label=_("All")
+    )
+    date = django_filters.DateFromToRangeFilter(
+        label=_("date received"), widget=DateRangePickerWidget
+    )
+    needs_review = django_filters.BooleanFilter(label=_("to review"))
+
+    class Meta:
+        model = Payment
+        fields = ["structure", "family", "method", "date", "needs_review"]
+
+
+class BillingModelViewSet(ModelViewSet):
+    """A ModelViewSet whose every view sees only `scope(user)`, and can switch views off.
+
+    `disabled_views` are neither routed nor linked to (their URL names are None in every
+    view), which is how credit notes and payments have no edit or delete at all. Links from
+    the admin's audit log and search open the inspect view.
+    """
+
+    index_view_class = admin_views.ScopedIndexView
+    inspect_view_class = admin_views.ScopedInspectView
+    history_view_class = admin_views.ScopedHistoryView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    add_to_reference_index = False
+    search_backend_name = None
+    form_class = None
+    # Billing models are not in the reference index, so a usage view would always say 0.
+    disabled_views = ("usage",)
+
+    def scope(self, user):
+        raise NotImplementedError
+
+    def get_common_view_kwargs(self, **kwargs):
+        view_kwargs = super().get_common_view_kwargs(scope=self.scope, **kwargs)
+        for name in self.disabled_views:
+            view_kwargs[f"{name}_url_name"] = None
+        return view_kwargs
+
+    def get_form_class(self, for_update=False):
+        return self.form_class
+
+    def get_urlpatterns(self):
+        return [
+            pattern
+            for pattern in super().get_urlpatterns()
+            if pattern.name not in self.disabled_views
+        ]
+
+    @property
+    def url_finder_class(self):
+        inspect_url_name = self.get_url_name("inspect")
+
+        class InspectURLFinder(ModelAdminURLFinder):
+            def construct_edit_url(self, instance):
+                return reverse(inspect_url_name, args=(quote(instance.pk),))
+
+        return InspectURLFinder
+
+    def extra_view(self, view_class, **kwargs):
+        """Construct one of the action views, with this viewset's scope and URL names."""
+        return self.construct_view(
+            view_class,
+            index_url_name=self.get_url_name("index"),
+            inspect_url_name=self.get_url_name("inspect"),
+            **kwargs,
+        )
+
+
+class InvoiceViewSet(BillingModelViewSet):
+    model = Invoice
+    name = "invoices"
+    url_prefix = "facturation/factures"
+    icon = "doc-full"
+    menu_order = 100
+    form_class = InvoiceForm
+    index_view_class = admin_views.InvoiceIndexView
+    add_view_class = admin_views.InvoiceCreateView
+    edit_view_class = admin_views.InvoiceEditView
+    delete_view_class = admin_views.InvoiceDeleteView
+    inspect_view_class = admin_views.InvoiceInspectView
+    list_display = [
+        "number",
+        "family",
+        "issue_date",
+        admin_views.EurosColumn(
+            "total",
+            label=capfirst(_("total")),
+            sort_key="total",
+            # A draft has no total yet: show what its lines add up to.
+            accessor=lambda invoice: invoice.total if not invoice.is_draft else invoice.lines_total,
+        ),
+        "status",
+    ]
+    filterset_class = InvoiceFilterSet
+    search_fields = ["number", "family__name", "family__reference"]
+    list_export = [
+        "number",
+        "structure.name",
+        "family.reference",
+        "family.name",
+        "issue_date",
+        "due_date",
+        "total",
+        "get_status_display",
+    ]
+    export_headings = {
+        "structure.name": _("Structure"),
+        "family.reference": _("Family reference"),
+        "family.name": _("Family"),
+        "get_status_display": _("Status"),
+    }
+    export_filename = "factures"
+    inspect_view_fields = [
+        "number",
+        "status",
+        "structure",
+        "family",
+        "issue_date",
+        "due_date",
+        "period_start",
+        "period_end",
+        "billed_name",
+        "total",
+        "paid_at_issue",
+        "note",
+    ]
+    panels = [
+        FieldPanel("family"),
+        FieldRowPanel([FieldPanel("period_start"), FieldPanel("period_end")]),
+        InlinePanel(
+            "lines",
+            label=_("invoice line"),
+            heading=_("Lines"),
+            min_num=1,
+            panels=[
+                FieldRowPanel([FieldPanel("child"), FieldPanel("category")]),
+                FieldPanel("label"),
+                FieldRowPanel([FieldPanel("service_date"), FieldPanel("service_end")]),
+                FieldRowPanel([FieldPanel("quantity"), FieldPanel("unit_price")]),
+            ],
+        ),
+        FieldPanel("note"),
+    ]
+
+    def scope(self, user):
+        return Invoice.objects.for_staff(user)
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            issue_url_name=self.get_url_name("issue"),
+            pdf_url_name=self.get_url_name("pdf"),
+            credit_note_url_name=self.get_url_name("credit_note"),
+            credit_note_inspect_url_name="credit_notes:inspect",
+            credit_note_pdf_url_name="credit_notes:pdf",
+            **kwargs,
+        )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path(
+                "issue/<int:pk>/",
+                self.extra_view(admin_views.InvoiceIssueView),
+                name="issue",
+            ),
+            path(
+                "pdf/<int:pk>/",
+                self.extra_view(admin_views.DocumentPdfView, model=Invoice),
+                name="pdf",
+            ),
+            path(
+                "credit-note/<int:pk>/",
+                self.extra_view(
+                    admin_views.CreditNoteCreateView,
+                    credit_note_inspect_url_name="credit_notes:inspect",
+                ),
+                name="credit_note",
+            ),
+        ]
+
+
+class CreditNoteViewSet(BillingModelViewSet):
+    model = CreditNote
+    name = "credit_notes"
+    url_prefix = "facturation/avoirs"
+    icon = "rotate"
+    menu_order = 200
+    disabled_views = ("add", "edit", "delete", "usage")
+    index_view_class = admin_views.CreditNoteIndexView
+    inspect_view_class = admin_views.CreditNoteInspectView
+    list_display = [
+        "number",
+        "family",
+        "invoice",
+        "issue_date",
+        admin_views.EurosColumn("total", label=capfirst(_("total")), sort_key="total"),
+        "reason",
+    ]
+    filterset_class = CreditNoteFilterSet
+    search_fields = ["number", "invoice__number", "family__name", "family__reference"]
+    list_export = [
+        "number",
+        "invoice.number",
+        "structure.name",
+        "family.reference",
+        "family.name",
+        "issue_date",
+        "total",
+        "reason",
+    ]
+    export_headings = {
+        "invoice.number": _("Corrected invoice"),
+        "structure.name": _("Structure"),
+        "family.reference": _("Family reference"),
+        "family.name": _("Family"),
+    }
+    export_filename = "avoirs"
+    inspect_view_fields = [
+        "number",
+        "status",
+        "structure",
+        "family",
+        "invoice",
+        "issue_date",
+        "reason",
+        "billed_name",
+        "total",
+    ]
+
+    def scope(self, user):
+        return CreditNote.objects.for_staff(user)
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            pdf_url_name=self.get_url_name("pdf"),
+            invoice_inspect_url_name="invoices:inspect",
+            **kwargs,
+        )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path(
+                "pdf/<int:pk>/",
+                self.extra_view(admin_views.DocumentPdfView, model=CreditNote),
+                name="pdf",
+            ),
+        ]
+
+
+class PaymentViewSet(BillingModelViewSet):
+    model = Payment
+    name = "payments"
+    url_prefix = "facturation/reglements"
+    icon = "tick"
+    menu_order = 300
+    disabled_views = ("edit", "delete", "usage")
+    form_class = PaymentForm
+    index_view_class = admin_views.PaymentIndexView
+    add_view_class = admin_views.PaymentCreateView
+    inspect_view_class = admin_views.PaymentInspectView
+    list_display = [
+        "date",
+        "family",
+        "method",
+        admin_views.EurosColumn("amount", label=capfirst(_("amount")), sort_key="amount"),
+        Column(
+            "reference",
+            label=capfirst(_("reference")),
+            accessor=lambda payment: payment.cheque_number or payment.reference,
+        ),
+        "recorded_by",
+        Column(
+            "needs_review",
+            label=capfirst(_("to review")),
+            accessor=lambda payment: _("Yes") if payment.needs_review else _("No"),
+            sort_key="needs_review",
+        ),
+    ]
+    filterset_class = PaymentFilterSet
+    search_fields = ["family__name", "family__reference", "cheque_number", "reference"]
+    list_export = [
+        "date",
+        "structure.name",
+        "family.reference",
+        "family.name",
+        "get_method_display",
+        "amount",
+        "cheque_number",
+        "reference",
+        "get_payer_kind_display",
+        "third_party_name",
+        "recorded_by",
+        "needs_review",
+    ]
+    export_headings = {
+        "structure.name": _("Structure"),
+        "family.reference": _("Family reference"),
+        "family.name": _("Family"),
+        "get_method_display": _("Method"),
+        "get_payer_kind_display": _("Paid by"),
+    }
+    export_filename = "reglements"
+    inspect_view_fields = [
+        "date",
+        "structure",
+        "family",
+        "amount",
+        "method",
+        "cheque_number",
+        "reference",
+        "payer_kind",
+        "payer",
+        "third_party_name",
+        "needs_review",
+        "note",
+        "recorded_at",
+        "recorded_by",
+    ]
+
+    def scope(self, user):
+        return Payment.objects.for_staff(user)
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            reverse_url_name=self.get_url_name("reverse"),
+            invoice_inspect_url_name="invoices:inspect",
+            **kwargs,
+        )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path(
+                "reverse/<int:pk>/",
+                self.extra_view(admin_views.PaymentReverseView),
+                name="reverse",
+            ),
+        ]
+
+
+class StatementViewSet(ViewSet):
+    """Family statements: a list of the director's families, and each family's account."""
+
+    name = "billing_statements"
+    url_prefix = "facturation/famille"
+    icon = "list-ul"
+    menu_label = _("Family statements")
+    menu_order = 400
+
+    @property
+    def menu_item_class(self):
+        class StatementMenuItem(MenuItem):
+            def is_shown(self, request):
+                return request.user.has_perm(admin_views.STATEMENT_PERMISSION)
+
+        return StatementMenuItem
+
+    def get_urlpatterns(self):
+        index_kwargs = {
+            "index_url_name": self.get_url_name("index"),
+            "index_results_url_name": self.get_url_name("index_results"),
+        }
+        return [
+            path(
+                "",
+                self.construct_view(admin_views.StatementFamilyIndexView, **index_kwargs),
+                name="index",
+            ),
+            path(
+                "results/",
+                self.construct_view(
+                    admin_views.StatementFamilyIndexView, results_only=True, **index_kwargs
+                ),
+                name="index_results",
+            ),
+            path(
+                "<int:family_id>/releve/",
+                self.construct_view(
+                    admin_views.StatementView,
+                    index_url_name=self.get_url_name("index"),
+                    payment_add_url_name="payments:add",
+                    invoice_add_url_name="invoices:add",
+                    invoice_pdf_url_name="invoices:pdf",
+                    credit_note_pdf_url_name="credit_notes:pdf",
+                    invoice_inspect_url_name="invoices:inspect",
+                    credit_note_inspect_url_name="credit_notes:inspect",
+                    payment_inspect_url_name="payments:inspect",
+                ),
+                name="statement",
+            ),
+        ]
+
+
+class BillingViewSetGroup(ViewSetGroup):
+    menu_label = _("Billing")
+    menu_icon = "doc-full-inverse"
+    menu_order = 200
+    items = (InvoiceViewSet, CreditNoteViewSet, PaymentViewSet, StatementViewSet)
