@@ -1,6 +1,6 @@
 """Demo account histories. DUPONT gets exactly the manual's 2012 history (balance 36,07 €)."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from parents.models import Family, Structure
@@ -141,3 +141,164 @@ def load():
             on_date=date(2026, 10, 12),
             payer=bernard.guardians.first(),
         )
+    load_martin()
+    load_certificates()
+
+
+# --- MARTIN (Brax): a 2025 history for the yearly certificates -----------------------------
+
+MARTIN_LOGIN = "parent3.demo"
+# Days of care per month of 2025: Léo (born 2020) and Chloé (born 2016, none in August).
+LEO_DAYS = [4, 4, 3, 4, 3, 4, 10, 5, 3, 4, 4, 3]
+CHLOE_DAYS = [4, 3, 4, 4, 3, 4, 8, 0, 4, 4, 3, 3]
+LEO_DAY, CHLOE_DAY, MEAL = Decimal("12.50"), Decimal("14.00"), Decimal("3.60")
+
+
+def _month_end(year, month):
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
+def load_martin():
+    """The MARTIN family: monthly invoices of care and meals for 2025, paid the next month
+    (March in CESU, December's in January 2026). Idempotent: numbers and references are fixed.
+    """
+    from parents.demo import PARENT_PASSWORD, _guardian, _user
+    from parents.models import Child, Guardian
+
+    brax = Structure.objects.get(slug="brax")
+    martin, _created = Family.objects.update_or_create(
+        structure=brax,
+        reference="MAR001",
+        defaults={
+            "name": "MARTIN",
+            "address_line1": "8 rue des Lilas",
+            "postcode": "31490",
+            "city": "Brax",
+        },
+    )
+    user = _user(
+        MARTIN_LOGIN,
+        PARENT_PASSWORD,
+        first_name="Sophie",
+        last_name="MARTIN",
+        email="parent3.demo@example.org",
+    )
+    sophie = _guardian(
+        martin,
+        user,
+        civility=Guardian.Civility.MRS,
+        first_name="Sophie",
+        last_name="MARTIN",
+        email="parent3.demo@example.org",
+    )
+    leo, _created = Child.objects.update_or_create(
+        family=martin,
+        first_name="Léo",
+        defaults={"last_name": "MARTIN", "birth_date": date(2020, 5, 12)},
+    )
+    chloe, _created = Child.objects.update_or_create(
+        family=martin,
+        first_name="Chloé",
+        defaults={"last_name": "MARTIN", "birth_date": date(2016, 9, 23)},
+    )
+    for month in range(1, 13):
+        start, end = date(2025, month, 1), _month_end(2025, month)
+        lines = []
+        for child, days, price in ((leo, LEO_DAYS, LEO_DAY), (chloe, CHLOE_DAYS, CHLOE_DAY)):
+            count = Decimal(days[month - 1])
+            if not count:
+                continue
+            lines += [
+                LineData(
+                    "Accueil de loisirs (journées)",
+                    start,
+                    count,
+                    price,
+                    Category.GARDE,
+                    child=child,
+                    service_end=end,
+                ),
+                LineData("Repas", start, count, MEAL, Category.REPAS, child=child, service_end=end),
+            ]
+        invoice = _invoice(martin, f"2L2025/{month:04d}EN", end, lines)
+        reference = f"DEMO-MAR-2025-{month:02d}"
+        if Payment.objects.filter(structure=brax, external_reference=reference).exists():
+            continue
+        paid_on = date(2025 + month // 12, month % 12 + 1, 8 if month < 12 else 9)
+        method, extra = PaymentMethod.TRANSFER, {}
+        if month == 3:
+            method, extra = PaymentMethod.CESU, {"reference": "CESU 2025-03-1187"}
+        elif month % 2:
+            method, extra = PaymentMethod.CHEQUE, {"cheque_number": f"77{month:02d}41"}
+        services.record_payment(
+            martin,
+            invoice.total,
+            method,
+            on_date=paid_on,
+            payer=sophie,
+            external_reference=reference,
+            **extra,
+        )
+    return martin
+
+
+def _demo_signature():
+    """A drawn signature for the demo structure, made once as a Wagtail image."""
+    from io import BytesIO
+
+    from django.core.files.images import ImageFile
+
+    from wagtail.images.models import Image
+
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
+
+    title = "Signature (démo)"
+    image = Image.objects.filter(title=title).first()
+    if image is not None:
+        return image
+    canvas = PILImage.new("RGB", (360, 120), "white")
+    pen = ImageDraw.Draw(canvas)
+    pen.line(
+        [(20, 80), (60, 30), (90, 85), (130, 35), (160, 80), (210, 40), (250, 75), (330, 55)],
+        fill="#1a237e",
+        width=4,
+        joint="curve",
+    )
+    buffer = BytesIO()
+    canvas.save(buffer, "PNG")
+    return Image.objects.create(title=title, file=ImageFile(buffer, name="signature-demo.png"))
+
+
+def load_certificates():
+    """Publish the yearly certificates of DUPONT (2012) and MARTIN (2025) as a director
+    would: generate, then publish. Running it again changes nothing.
+    """
+    from django.utils import timezone
+
+    from .certificate_services import issue_attestations, publish_attestations
+    from .models import Certificate
+
+    brax = Structure.objects.get(slug="brax")
+    settings = {
+        "declaration_reference": "0310123CL000125",
+        "certificate_signatory_name": "Paul MARTEL",
+        "certificate_signatory_role": "Directeur de l'accueil de loisirs",
+        "certificate_place": "Brax",
+    }
+    changed = [name for name, value in settings.items() if not getattr(brax, name)]
+    for name in changed:
+        setattr(brax, name, settings[name])
+    if brax.certificate_signature_id is None:
+        brax.certificate_signature = _demo_signature()
+        changed.append("certificate_signature")
+    if changed:
+        brax.save(update_fields=changed)
+    demo_families = Family.objects.filter(structure=brax, reference__in=["DUP001", "MAR001"])
+    for reference, year in (("DUP001", 2012), ("MAR001", 2025)):
+        issue_attestations(year, families=demo_families.filter(reference=reference))
+        publish_attestations(brax, year, notify=False)
+    # The demo families are not emailed about certificates they have "always" had.
+    Certificate.objects.filter(
+        family__in=demo_families, notified_at__isnull=True, published_at__isnull=False
+    ).update(notified_at=timezone.now())

@@ -29,6 +29,13 @@ class PrivateStorage(LazyObject):
 private_storage = PrivateStorage()
 
 
+def get_private_storage():
+    """Storage of the PDF fields. A callable, so migrations name it instead of freezing one
+    environment's folder into them.
+    """
+    return private_storage
+
+
 class ImmutableError(Exception):
     """Raised on any attempt to change or delete an issued document or a recorded payment."""
 
@@ -56,11 +63,16 @@ class GuardedModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        if self.pk and not getattr(self, "_service_write", False):
-            stored = type(self)._base_manager.filter(pk=self.pk).first()
-            if stored is not None and stored.is_final():
+        if not getattr(self, "_service_write", False):
+            stored = type(self)._base_manager.filter(pk=self.pk).first() if self.pk else None
+            if stored is not None:
+                final = stored if stored.is_final() else None
+            else:
+                # A new line added to an issued document changes that document just as much.
+                final = self.issued_parent()
+            if final is not None:
                 raise ImmutableError(
-                    _("%(object)s is issued and can no longer be changed.") % {"object": stored}
+                    _("%(object)s is issued and can no longer be changed.") % {"object": final}
                 )
         super().save(*args, **kwargs)
 
@@ -74,6 +86,10 @@ class GuardedModel(models.Model):
 
     def is_final(self):
         raise NotImplementedError
+
+    def issued_parent(self):
+        """The issued document a new row of this model would belong to, if any."""
+        return None
 
 
 class GuardedQuerySet(models.QuerySet):
@@ -158,7 +174,7 @@ class Invoice(GuardedModel, ClusterableModel):
     billed_address = models.TextField(_("billing address"), blank=True)
     # Paid and left to pay when issued, printed on the PDF.
     paid_at_issue = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
-    pdf = models.FileField(_("PDF"), storage=private_storage, upload_to="invoices/", blank=True)
+    pdf = models.FileField(_("PDF"), storage=get_private_storage, upload_to="invoices/", blank=True)
     external_reference = models.CharField(
         _("external reference"),
         max_length=100,
@@ -222,6 +238,10 @@ class Invoice(GuardedModel, ClusterableModel):
         return self.total - self.paid_at_issue
 
 
+class InvoiceLineQuerySet(GuardedQuerySet):
+    final_filter = Q(invoice__status=DocumentStatus.ISSUED)
+
+
 class InvoiceLine(GuardedModel):
     """One priced service of an invoice, for one child (or the family) and one category."""
 
@@ -245,6 +265,8 @@ class InvoiceLine(GuardedModel):
     amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2, default=ZERO)
     sort_order = models.PositiveIntegerField(default=0, editable=False)
 
+    objects = InvoiceLineQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("invoice line")
         verbose_name_plural = _("invoice lines")
@@ -260,6 +282,11 @@ class InvoiceLine(GuardedModel):
 
     def is_final(self):
         return self.invoice.status == DocumentStatus.ISSUED
+
+    def issued_parent(self):
+        return Invoice._base_manager.filter(
+            pk=self.invoice_id, status=DocumentStatus.ISSUED
+        ).first()
 
 
 class CreditNoteQuerySet(GuardedQuerySet):
@@ -301,7 +328,9 @@ class CreditNote(GuardedModel, ClusterableModel):
     total = models.DecimalField(_("total"), max_digits=10, decimal_places=2, default=ZERO)
     billed_name = models.CharField(_("billed to"), max_length=300, blank=True)
     billed_address = models.TextField(_("billing address"), blank=True)
-    pdf = models.FileField(_("PDF"), storage=private_storage, upload_to="credit-notes/", blank=True)
+    pdf = models.FileField(
+        _("PDF"), storage=get_private_storage, upload_to="credit-notes/", blank=True
+    )
     external_reference = models.CharField(_("external reference"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -344,6 +373,10 @@ class CreditNote(GuardedModel, ClusterableModel):
         return self.status == DocumentStatus.DRAFT
 
 
+class CreditNoteLineQuerySet(GuardedQuerySet):
+    final_filter = Q(credit_note__status=DocumentStatus.ISSUED)
+
+
 class CreditNoteLine(GuardedModel):
     """The part of one invoice line that a credit note gives back."""
 
@@ -360,6 +393,8 @@ class CreditNoteLine(GuardedModel):
     amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2, default=ZERO)
     sort_order = models.PositiveIntegerField(default=0, editable=False)
 
+    objects = CreditNoteLineQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("credit note line")
         verbose_name_plural = _("credit note lines")
@@ -370,6 +405,11 @@ class CreditNoteLine(GuardedModel):
 
     def is_final(self):
         return self.credit_note.status == DocumentStatus.ISSUED
+
+    def issued_parent(self):
+        return CreditNote._base_manager.filter(
+            pk=self.credit_note_id, status=DocumentStatus.ISSUED
+        ).first()
 
     @property
     def child(self):
@@ -653,3 +693,323 @@ class LedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.label}"
+
+
+# --- Online card payment (Stripe) -------------------------------------------------------------
+
+
+class PaymentAttemptQuerySet(models.QuerySet):
+    def for_family(self, family):
+        return self.filter(family=family)
+
+    def for_staff(self, user):
+        if user.is_superuser:
+            return self
+        return self.filter(structure__staff=user)
+
+    def open(self):
+        return self.filter(status__in=PaymentAttempt.OPEN_STATUSES)
+
+
+class PaymentAttempt(models.Model):
+    """One try of a family at paying its whole balance online by card, and the Stripe
+    PaymentIntent created for it.
+
+    The amount is the balance when the attempt was opened and never changes; a family has at
+    most one open attempt (database constraint), which a reload or a double click reuses,
+    and one attempt never has more than one PaymentIntent. The status only moves forward
+    (see `billing.payments`); the money itself is a `Payment` recorded by the services.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the card")
+        REQUIRES_ACTION = "requires_action", _("waiting for 3-D Secure")
+        PROCESSING = "processing", _("processing")
+        FAILED = "failed", _("declined")
+        CANCELED = "canceled", _("abandoned")
+        SUCCEEDED = "succeeded", _("paid")
+
+    OPEN_STATUSES = (Status.PENDING, Status.REQUIRES_ACTION, Status.PROCESSING)
+
+    structure = models.ForeignKey(
+        "parents.Structure", verbose_name=_("structure"), on_delete=models.PROTECT
+    )
+    family = models.ForeignKey(
+        "parents.Family",
+        verbose_name=_("family"),
+        on_delete=models.PROTECT,
+        related_name="payment_attempts",
+    )
+    guardian = models.ForeignKey(
+        "parents.Guardian",
+        verbose_name=_("guardian"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payment_attempts",
+    )
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="eur")
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    idempotency_key = models.CharField(max_length=64, unique=True, editable=False)
+    payment_intent_id = models.CharField(_("Stripe PaymentIntent"), max_length=255, blank=True)
+    amount_received = models.DecimalField(
+        _("amount received"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    failure_code = models.CharField(_("failure code"), max_length=100, blank=True)
+    failure_message = models.CharField(_("failure message"), max_length=500, blank=True)
+    payment = models.ForeignKey(
+        Payment,
+        verbose_name=_("payment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="online_attempts",
+    )
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = PaymentAttemptQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("online payment attempt")
+        verbose_name_plural = _("online payment attempts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Reload, second tab, double click: all find this row instead of a second charge.
+            models.UniqueConstraint(
+                fields=["family"],
+                condition=Q(status__in=["pending", "requires_action", "processing"]),
+                name="paymentattempt_one_open_per_family",
+            ),
+            models.UniqueConstraint(
+                fields=["payment_intent_id"],
+                condition=~Q(payment_intent_id=""),
+                name="paymentattempt_unique_intent",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="paymentattempt_amount_gt0"),
+        ]
+
+    def __str__(self):
+        return _("Online payment #%(id)s of %(family)s") % {"id": self.pk, "family": self.family}
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN_STATUSES
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event, stored once (unique id) in the transaction that handles it:
+    a replayed or concurrent delivery of the same event finds the row and does nothing.
+    """
+
+    event_id = models.CharField(_("event"), max_length=255, unique=True)
+    type = models.CharField(_("type"), max_length=100)
+    created = models.DateTimeField(_("created at Stripe"), null=True, blank=True)
+    livemode = models.BooleanField(_("live mode"), default=False)
+    payload = models.JSONField(_("payload"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"{self.event_id} {self.type}"
+
+
+# --- Yearly certificates (attestations) -------------------------------------------------------
+
+
+class CertificateQuerySet(models.QuerySet):
+    def for_family(self, family):
+        return self.filter(family=family)
+
+    def for_staff(self, user):
+        if user.is_superuser:
+            return self
+        return self.filter(structure__staff=user)
+
+    def current(self):
+        """The latest version of each certificate: drafts and published ones, not replaced."""
+        return self.exclude(status=Certificate.Status.REPLACED)
+
+    def visible_to_parents(self, on_date):
+        """Published or replaced certificates whose year's publication date has come.
+
+        A replaced certificate stays listed (marked replaced) so a parent who downloaded it
+        can see that it was corrected.
+        """
+        return self.filter(
+            status__in=[Certificate.Status.PUBLISHED, Certificate.Status.REPLACED],
+            published_at__isnull=False,
+            visible_from__lte=on_date,
+        )
+
+
+class Certificate(models.Model):
+    """A yearly certificate of one payer of a family for one year: the childcare tax-credit
+    attestation (children under 6 on 1 January) or a plain payment attestation (older
+    children, never mentioning the tax credit).
+
+    Its figures are frozen in `content` (the breakdown of `billing.certificates`) and its
+    PDF; a published certificate is never changed: a correction is a new version
+    (`version` + 1) and the old one is marked replaced, pointing to its successor.
+    `content_hash` makes generation idempotent: same content, nothing regenerated.
+    """
+
+    class Kind(models.TextChoices):
+        TAX_CREDIT = "tax_credit", _("childcare tax-credit certificate")
+        PAYMENT = "payment", _("payment certificate")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PUBLISHED = "published", _("published")
+        REPLACED = "replaced", _("replaced")
+
+    structure = models.ForeignKey(
+        "parents.Structure", verbose_name=_("structure"), on_delete=models.PROTECT
+    )
+    family = models.ForeignKey(
+        "parents.Family",
+        verbose_name=_("family"),
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    payer = models.ForeignKey(
+        "parents.Guardian",
+        verbose_name=_("paying guardian"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="certificates",
+    )
+    # "family" for payments recorded without a paying guardian, "g<id>" otherwise: names
+    # the series of versions even if the guardian is later removed.
+    payer_key = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField(_("year"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    serial = models.PositiveIntegerField(editable=False)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    number = models.CharField(_("number"), max_length=60, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    superseded_by = models.ForeignKey(
+        "self",
+        verbose_name=_("replaced by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supersedes",
+    )
+    payer_name = models.CharField(_("payer"), max_length=300)
+    children_names = models.CharField(_("children"), max_length=500)
+    care_amount = models.DecimalField(_("care paid"), max_digits=10, decimal_places=2)
+    cesu_amount = models.DecimalField(_("of which CESU"), max_digits=10, decimal_places=2)
+    excluded_amount = models.DecimalField(_("excluded"), max_digits=10, decimal_places=2)
+    content = models.JSONField(_("content"))
+    content_hash = models.CharField(max_length=64)
+    pdf = models.FileField(
+        _("PDF"), storage=get_private_storage, upload_to="certificates/", blank=True
+    )
+    flagged = models.BooleanField(_("to review"), default=False)
+    flag_reason = models.TextField(_("why to review"), blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("generated at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    visible_from = models.DateField(_("shown to parents from"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("guardians notified at"), null=True, blank=True)
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-year", "family", "payer_key", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["family", "payer_key", "year", "kind", "version"],
+                name="certificate_unique_version",
+            ),
+            models.UniqueConstraint(
+                fields=["structure", "year", "serial", "version"],
+                name="certificate_unique_serial",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["structure", "year", "status"], name="certificate_struct_year"),
+        ]
+
+    def __str__(self):
+        return _("Certificate %(number)s") % {"number": self.number}
+
+    @property
+    def is_tax_credit(self):
+        return self.kind == self.Kind.TAX_CREDIT
+
+    @property
+    def is_replaced(self):
+        return self.status == self.Status.REPLACED
+
+
+class CertificateRun(models.Model):
+    """One generation of a year's certificates started from the admin, run as a background
+    task; the task writes its progress here so the admin page can show it.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    structure = models.ForeignKey(
+        "parents.Structure", verbose_name=_("structure"), on_delete=models.PROTECT
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("families"), default=0)
+    done = models.PositiveIntegerField(_("families done"), default=0)
+    generated = models.PositiveIntegerField(_("generated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    flagged = models.PositiveIntegerField(_("to review"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    task_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate generation")
+        verbose_name_plural = _("certificate generations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.structure} {self.year} ({self.get_status_display()})"
+
+    @property
+    def percent(self):
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)

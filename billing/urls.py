@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import certificate_views, payment_views, views
 
 app_name = "billing"
 
@@ -9,4 +9,30 @@ urlpatterns = [
     path("compte/facture/<int:pk>/pdf/", views.InvoicePdfView.as_view(), name="invoice-pdf"),
     path("compte/avoir/<int:pk>/pdf/", views.CreditNotePdfView.as_view(), name="credit-note-pdf"),
     path("attestations/", views.CertificatesView.as_view(), name="certificates"),
+    path(
+        "attestations/<int:pk>/",
+        certificate_views.CertificateDetailView.as_view(),
+        name="certificate-detail",
+    ),
+    path(
+        "attestations/<int:pk>/pdf/",
+        certificate_views.CertificatePdfView.as_view(),
+        name="certificate-pdf",
+    ),
+    path("compte/paiement/", payment_views.PaymentView.as_view(), name="payment"),
+    path(
+        "compte/paiement/confirmer/",
+        payment_views.PaymentConfirmView.as_view(),
+        name="payment-confirm",
+    ),
+    path(
+        "compte/paiement/resultat/<int:pk>/",
+        payment_views.PaymentResultView.as_view(),
+        name="payment-result",
+    ),
+    path(
+        "compte/paiement/resultat/<int:pk>/etat/",
+        payment_views.PaymentStatusView.as_view(),
+        name="payment-status",
+    ),
 ]

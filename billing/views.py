@@ -10,6 +10,7 @@ from django.views.generic import View
 from parents.views import FamilyAreaMixin, FamilyPageView
 
 from .models import CreditNote, Invoice, LedgerEntry
+from .payments import online_payment_offer
 from .services import family_balance
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class AccountView(FamilyPageView):
         context.update(
             balance=(balance := family_balance(self.family)),
             credit=-balance,
+            online_payment=online_payment_offer(self.family, balance),
             today=timezone.localdate(),
             page_obj=page,
             entries=page.object_list,
@@ -92,13 +94,18 @@ class CreditNotePdfView(DocumentPdfView):
 
 
 class CertificatesView(FamilyPageView):
-    """Tab "Attestations": the yearly certificates come with their own issue."""
+    """Tab "Attestations" ("Liste des attestations"): the family's published yearly
+    certificates by year, or when the next ones will be available.
+    """
 
     template_name = "billing/certificates.html"
     menu_url_name = "billing:certificates"
     page_title = _("Certificate list")
 
     def get_context_data(self, **kwargs):
+        from .certificate_views import certificate_list_context
+
         context = super().get_context_data(**kwargs)
+        context.update(certificate_list_context(self.family, self.structure))
         context["active_tab"] = "certificates"
         return context

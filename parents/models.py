@@ -140,14 +140,44 @@ class Structure(models.Model):
         _("VAT mention on invoices"),
         max_length=200,
         default="Exonération de TVA — article 261-7-1° b du CGI",
-        help_text=_(
-            "To confirm with the accountant (or “TVA non applicable, art. 293 B du CGI”)."
-        ),
+        help_text=_("To confirm with the accountant (or “TVA non applicable, art. 293 B du CGI”)."),
     )
     payment_terms_days = models.PositiveSmallIntegerField(
         _("payment term (days)"),
         default=30,
         help_text=_("Invoices are due this many days after issue."),
+    )
+    declaration_reference = models.CharField(
+        _("declaration reference"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "Number of the declaration of the accueil collectif de mineurs (SDJES, formerly "
+            "DDCS), printed on the yearly certificates."
+        ),
+    )
+    certificate_signatory_name = models.CharField(
+        _("certificate signatory"), max_length=200, blank=True
+    )
+    certificate_signatory_role = models.CharField(
+        _("signatory's role"),
+        max_length=200,
+        blank=True,
+        help_text=_("E.g. Director of the leisure centre"),
+    )
+    certificate_signature = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("signature image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    certificate_place = models.CharField(
+        _("place of signature"),
+        max_length=100,
+        blank=True,
+        help_text=_("The town printed in “Done at …” on the certificates."),
     )
 
     objects = StructureQuerySet.as_manager()

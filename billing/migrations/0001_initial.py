@@ -6,6 +6,7 @@ import modelcluster.fields
 import pathlib
 from decimal import Decimal
 from django.conf import settings
+import billing.models
 from django.db import migrations, models
 
 
@@ -33,7 +34,7 @@ class Migration(migrations.Migration):
                 ('billed_name', models.CharField(blank=True, max_length=300, verbose_name='billed to')),
                 ('billed_address', models.TextField(blank=True, verbose_name='billing address')),
                 ('paid_at_issue', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10)),
-                ('pdf', models.FileField(blank=True, storage=django.core.files.storage.FileSystemStorage(base_url=None, location=pathlib.PurePosixPath('/work/main/private')), upload_to='invoices/', verbose_name='PDF')),
+                ('pdf', models.FileField(blank=True, storage=billing.models.get_private_storage, upload_to='invoices/', verbose_name='PDF')),
                 ('external_reference', models.CharField(blank=True, help_text='Identifier in the program the invoice was imported from.', max_length=100, verbose_name='external reference')),
                 ('note', models.TextField(blank=True, verbose_name='note')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
@@ -60,7 +61,7 @@ class Migration(migrations.Migration):
                 ('total', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10, verbose_name='total')),
                 ('billed_name', models.CharField(blank=True, max_length=300, verbose_name='billed to')),
                 ('billed_address', models.TextField(blank=True, verbose_name='billing address')),
-                ('pdf', models.FileField(blank=True, storage=django.core.files.storage.FileSystemStorage(base_url=None, location=pathlib.PurePosixPath('/work/main/private')), upload_to='credit-notes/', verbose_name='PDF')),
+                ('pdf', models.FileField(blank=True, storage=billing.models.get_private_storage, upload_to='credit-notes/', verbose_name='PDF')),
                 ('external_reference', models.CharField(blank=True, max_length=100, verbose_name='external reference')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
                 ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='issued at')),
