@@ -36,7 +36,7 @@ run: install system-deps messages
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py load_demo_data
 	@echo "Portail Familles: http://127.0.0.1:$(PORT)/  (family area: /espace-famille/, admin: /admin/)"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) bash scripts/run-dev.sh
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -65,6 +65,8 @@ test: install system-deps postgres messages
 
 bench: install postgres
 	$(PY) bench/run.py
+	$(PY) bench/certificates.py
+	$(PY) bench/reservations.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var staticfiles

@@ -38,7 +38,23 @@ X_FRAME_OPTIONS = "DENY"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 
+# Background tasks (the yearly certificates, Wagtail's own) wait in a database queue that
+# `manage.py db_worker` runs; certificate PDFs are rendered by that many processes.
+INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks_db"]  # noqa: F405
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+CERTIFICATE_PDF_WORKERS = int(os.environ.get("CERTIFICATE_PDF_WORKERS", os.cpu_count() or 1))
+
 STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Online payment: all three keys or none (then online payment is off), and only Stripe's own
+# API and Stripe.js, which the Content-Security-Policy allows.
+stripe_keys = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
+if any(os.environ.get(name) for name in stripe_keys):
+    STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET = map(require_env, stripe_keys)
+if STRIPE_API_BASE:  # noqa: F405
+    raise ImproperlyConfigured("STRIPE_API_BASE is for development only: unset it in production.")
+if STRIPE_JS_URL != "https://js.stripe.com/v3/":  # noqa: F405
+    raise ImproperlyConfigured("STRIPE_JS_URL must be https://js.stripe.com/v3/ in production.")

@@ -1,0 +1,1 @@
+from .fake_stripe import dupont, localstripe, localstripe_server, post_webhook  # noqa: F401
