@@ -1,0 +1,49 @@
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from wagtail import hooks
+
+from .models import Access, CollectionPrivacy, FormsLibraryEntry, document_access
+from .viewsets import CollectionPrivacyViewSet
+
+
+@hooks.register("before_serve_document")
+def enforce_collection_privacy(document, request):
+    """Apply the collection's rule before Wagtail sends a document."""
+    rule = CollectionPrivacy.objects.rule_for(document.collection)
+    access = document_access(request.user, document, rule)
+    # Read by the serve view's wrapper to choose the caching headers.
+    request.document_is_public = (rule is None or rule.is_public) and not (
+        document.collection.get_view_restrictions().exists()
+    )
+    if access == Access.ALLOWED:
+        return None
+    if access == Access.LOGIN_REQUIRED:
+        return redirect_to_login(request.get_full_path(), reverse("parents:login"))
+    if access == Access.SECOND_FACTOR_REQUIRED:
+        from django_otp import user_has_device
+
+        target = "otp:verify" if user_has_device(request.user) else "otp:setup"
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+    # Another structure's family, or staff without rights: as if the document did not exist.
+    raise Http404
+
+
+@hooks.register("filter_public_collection_members")
+def only_public_collections(queryset):
+    """Documents or images that anyone may read: the public site, search and API use this."""
+    return queryset.filter(collection_id__in=CollectionPrivacy.objects.public_collection_ids())
+
+
+@hooks.register("list_latest_documents")
+def latest_library_documents(structure=None, limit=5):
+    """The newest public entries of live libraries, for the home pages' news."""
+    return FormsLibraryEntry.objects.latest_public(structure=structure, limit=limit)
+
+
+@hooks.register("register_admin_viewset")
+def register_collection_privacy_viewset():
+    return CollectionPrivacyViewSet("collection_privacy")
