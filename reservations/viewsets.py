@@ -1,0 +1,537 @@
+"""Wagtail admin for bookings: the "Réservations" menu.
+
+Configuration (periods, units and their prices per bracket, days, capacities, outings,
+brackets, family quotients, age groups) as scoped model viewsets, and the directors' tools:
+attendance list (screen and PDF), capacity dashboard with the waiting lists, booking on
+behalf of a family, absence justifications, and "invoice the month". Everything is seen
+only within the structures of the member of staff (`for_staff`).
+"""
+
+from django.urls import path
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+
+import django_filters
+
+from parents.models import Structure
+from parents.viewsets import StaffScopedViewSet
+
+from . import admin_views
+from .admin_forms import (
+    AgeGroupForm,
+    DayForm,
+    FamilyQuotientForm,
+    OutingForm,
+    PeriodForm,
+    SlotCapacityForm,
+    SlotForm,
+    TariffBracketForm,
+    UnitForm,
+)
+from .models import (
+    AgeGroup,
+    Day,
+    FamilyQuotient,
+    Outing,
+    Period,
+    Slot,
+    TariffBracket,
+    Unit,
+)
+
+
+def reservations_permissions():
+    """What the Direction group needs for the bookings admin, as (app_label, codename)."""
+    return [
+        ("reservations", "view_period"),
+        ("reservations", "add_period"),
+        ("reservations", "change_period"),
+        ("reservations", "delete_period"),
+        ("reservations", "view_unit"),
+        ("reservations", "add_unit"),
+        ("reservations", "change_unit"),
+        ("reservations", "delete_unit"),
+        ("reservations", "view_day"),
+        ("reservations", "change_day"),
+        ("reservations", "view_slot"),
+        ("reservations", "add_slot"),
+        ("reservations", "change_slot"),
+        ("reservations", "view_outing"),
+        ("reservations", "add_outing"),
+        ("reservations", "change_outing"),
+        ("reservations", "delete_outing"),
+        ("reservations", "view_tariffbracket"),
+        ("reservations", "add_tariffbracket"),
+        ("reservations", "change_tariffbracket"),
+        ("reservations", "delete_tariffbracket"),
+        ("reservations", "view_familyquotient"),
+        ("reservations", "add_familyquotient"),
+        ("reservations", "change_familyquotient"),
+        ("reservations", "delete_familyquotient"),
+        ("reservations", "view_agegroup"),
+        ("reservations", "add_agegroup"),
+        ("reservations", "change_agegroup"),
+        ("reservations", "delete_agegroup"),
+        ("reservations", "view_booking"),
+        ("reservations", "add_booking"),
+        ("reservations", "change_booking"),
+        ("reservations", "change_absencejustification"),
+    ]
+
+
+def _structures(request):
+    return Structure.objects.for_staff(request.user)
+
+
+def _periods(request):
+    return Period.objects.for_staff(request.user)
+
+
+def _units(request):
+    return Unit.objects.for_staff(request.user).select_related("period")
+
+
+class StructureFilterSet(WagtailFilterSet):
+    """Filters offering only the structures of the member of staff."""
+
+    structure = django_filters.ModelChoiceFilter(
+        label=capfirst(_("structure")), queryset=_structures
+    )
+
+
+class PeriodFilterSet(StructureFilterSet):
+    class Meta:
+        model = Period
+        fields = ["structure", "kind"]
+
+
+class TariffBracketFilterSet(StructureFilterSet):
+    class Meta:
+        model = TariffBracket
+        fields = ["structure"]
+
+
+class PeriodChildFilterSet(WagtailFilterSet):
+    period = django_filters.ModelChoiceFilter(label=capfirst(_("period")), queryset=_periods)
+
+
+class UnitFilterSet(PeriodChildFilterSet):
+    class Meta:
+        model = Unit
+        fields = ["period"]
+
+
+class DayFilterSet(PeriodChildFilterSet):
+    class Meta:
+        model = Day
+        fields = ["period", "is_closed"]
+
+
+class OutingFilterSet(PeriodChildFilterSet):
+    class Meta:
+        model = Outing
+        fields = ["period"]
+
+
+class SlotFilterSet(WagtailFilterSet):
+    period = django_filters.ModelChoiceFilter(
+        label=capfirst(_("period")), field_name="day__period", queryset=_periods
+    )
+    unit = django_filters.ModelChoiceFilter(label=capfirst(_("unit")), queryset=_units)
+
+    class Meta:
+        model = Slot
+        fields = ["period", "unit"]
+
+
+class BookingsModelViewSet(StaffScopedViewSet):
+    """A scoped model viewset whose `disabled_views` are neither routed nor linked to."""
+
+    disabled_views = ("usage",)
+
+    def get_common_view_kwargs(self, **kwargs):
+        view_kwargs = super().get_common_view_kwargs(**kwargs)
+        for name in self.disabled_views:
+            view_kwargs[f"{name}_url_name"] = None
+        return view_kwargs
+
+    def get_urlpatterns(self):
+        return [
+            pattern
+            for pattern in super().get_urlpatterns()
+            if pattern.name not in self.disabled_views
+        ]
+
+
+class PeriodViewSet(BookingsModelViewSet):
+    model = Period
+    name = "reservation_periods"
+    url_prefix = "reservations/periodes"
+    icon = "date"
+    menu_order = 100
+    form_class = PeriodForm
+    add_view_class = admin_views.PeriodCreateView
+    edit_view_class = admin_views.PeriodEditView
+    list_display = ["name", "structure", "kind", "first_day", "last_day", "booking_closes_on"]
+    filterset_class = PeriodFilterSet
+    search_fields = ["name"]
+    panels = [
+        FieldPanel("structure"),
+        FieldRowPanel([FieldPanel("name"), FieldPanel("kind")]),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("first_day"), FieldPanel("last_day")]),
+                FieldPanel("weekday_set"),
+                FieldPanel("closed_dates"),
+            ],
+            heading=_("Days"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("booking_opens_on"), FieldPanel("booking_closes_on")]),
+                FieldPanel("deadline_kind"),
+                FieldRowPanel(
+                    [
+                        FieldPanel("deadline_weekday"),
+                        FieldPanel("deadline_days"),
+                        FieldPanel("deadline_time"),
+                    ]
+                ),
+                FieldPanel("deadline_counts_weekends"),
+            ],
+            heading=_("Booking window and deadline"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("offer_hours"),
+                FieldPanel("justification_days"),
+                FieldPanel("reminder_hours"),
+            ],
+            heading=_("Waiting lists, absences, reminders"),
+        ),
+    ]
+
+    def scope(self, user):
+        return Period.objects.for_staff(user)
+
+
+class UnitViewSet(BookingsModelViewSet):
+    model = Unit
+    name = "reservation_units"
+    url_prefix = "reservations/unites"
+    icon = "tag"
+    menu_order = 200
+    form_class = UnitForm
+    add_view_class = admin_views.UnitCreateView
+    edit_view_class = admin_views.UnitEditView
+    list_display = ["name", "period", "span", "includes_meal", "default_capacity"]
+    filterset_class = UnitFilterSet
+    search_fields = ["name"]
+    panels = [
+        FieldPanel("period"),
+        FieldRowPanel([FieldPanel("name"), FieldPanel("span")]),
+        FieldRowPanel([FieldPanel("includes_meal"), FieldPanel("category")]),
+        FieldRowPanel([FieldPanel("default_capacity"), FieldPanel("sort_order")]),
+        InlinePanel(
+            "prices",
+            label=_("price"),
+            heading=_("Prices per tariff bracket"),
+            panels=[
+                FieldRowPanel(
+                    [FieldPanel("bracket"), FieldPanel("price"), FieldPanel("meal_price")]
+                )
+            ],
+        ),
+    ]
+
+    def scope(self, user):
+        return Unit.objects.for_staff(user)
+
+
+class DayViewSet(BookingsModelViewSet):
+    """Days come from their period's settings: they are closed or annotated, not added."""
+
+    model = Day
+    name = "reservation_days"
+    url_prefix = "reservations/jours"
+    icon = "calendar-alt"
+    menu_order = 300
+    form_class = DayForm
+    disabled_views = ("add", "delete", "usage")
+    list_display = ["__str__", "is_closed", "note"]
+    filterset_class = DayFilterSet
+    panels = [FieldPanel("is_closed"), FieldPanel("note")]
+
+    def scope(self, user):
+        return Day.objects.for_staff(user).select_related("period")
+
+
+class SlotViewSet(BookingsModelViewSet):
+    """Capacities per day and unit, and per age group when a day's places are split."""
+
+    model = Slot
+    name = "reservation_capacities"
+    url_prefix = "reservations/capacites"
+    icon = "group"
+    menu_order = 400
+    form_class = SlotForm
+    edit_view_class = admin_views.SlotEditView
+    disabled_views = ("delete", "usage")
+    list_display = [
+        "__str__",
+        Column("age_group", label=capfirst(_("age group"))),
+        Column("capacity", label=capfirst(_("places")), sort_key="capacity"),
+    ]
+    filterset_class = SlotFilterSet
+
+    def scope(self, user):
+        # Outing capacities are edited with their outing.
+        return (
+            Slot.objects.for_staff(user)
+            .filter(outing__isnull=True)
+            .select_related("day__period", "unit", "age_group")
+        )
+
+    def get_form_class(self, for_update=False):
+        if for_update:
+            return SlotCapacityForm
+        return self.form_class
+
+
+class OutingViewSet(BookingsModelViewSet):
+    model = Outing
+    name = "reservation_outings"
+    url_prefix = "reservations/sorties"
+    icon = "pick"
+    menu_order = 500
+    form_class = OutingForm
+    add_view_class = admin_views.OutingCreateView
+    edit_view_class = admin_views.OutingEditView
+    list_display = ["name", "date", "period", "capacity", "price", "min_days_in_week"]
+    filterset_class = OutingFilterSet
+    search_fields = ["name"]
+    panels = [
+        FieldPanel("period"),
+        FieldRowPanel([FieldPanel("date"), FieldPanel("name")]),
+        FieldPanel("description"),
+        FieldRowPanel(
+            [FieldPanel("capacity"), FieldPanel("price"), FieldPanel("min_days_in_week")]
+        ),
+    ]
+
+    def scope(self, user):
+        return Outing.objects.for_staff(user)
+
+
+class TariffBracketViewSet(BookingsModelViewSet):
+    model = TariffBracket
+    name = "reservation_brackets"
+    url_prefix = "reservations/tranches"
+    icon = "list-ol"
+    menu_order = 600
+    form_class = TariffBracketForm
+    list_display = ["name", "structure", "min_quotient"]
+    filterset_class = TariffBracketFilterSet
+
+    def scope(self, user):
+        return TariffBracket.objects.for_staff(user)
+
+
+class FamilyQuotientViewSet(BookingsModelViewSet):
+    model = FamilyQuotient
+    name = "reservation_quotients"
+    url_prefix = "reservations/quotients"
+    icon = "user"
+    menu_order = 700
+    form_class = FamilyQuotientForm
+    list_display = ["family", "quotient", "proof_date"]
+    search_fields = ["family__name", "family__reference"]
+
+    def scope(self, user):
+        return FamilyQuotient.objects.for_staff(user).select_related("family")
+
+
+class AgeGroupViewSet(BookingsModelViewSet):
+    model = AgeGroup
+    name = "reservation_age_groups"
+    url_prefix = "reservations/groupes-age"
+    icon = "group"
+    menu_order = 800
+    form_class = AgeGroupForm
+    list_display = ["name", "structure", "min_age", "max_age"]
+
+    def scope(self, user):
+        return AgeGroup.objects.for_staff(user)
+
+
+def permission_menu_item(permission):
+    class PermissionMenuItem(MenuItem):
+        def is_shown(self, request):
+            return request.user.has_perm(permission)
+
+    return PermissionMenuItem
+
+
+class AttendanceViewSet(ViewSet):
+    name = "reservation_attendance"
+    url_prefix = "reservations/presences"
+    icon = "tasks"
+    menu_label = _("Attendance list")
+    menu_order = 50
+    menu_item_class = permission_menu_item(admin_views.VIEW_PERMISSION)
+
+    def get_urlpatterns(self):
+        return [path("", self.construct_view(admin_views.AttendanceView), name="index")]
+
+
+class DashboardViewSet(ViewSet):
+    name = "reservation_dashboard"
+    url_prefix = "reservations/tableau"
+    icon = "table"
+    menu_label = _("Capacity dashboard")
+    menu_order = 60
+    menu_item_class = permission_menu_item(admin_views.VIEW_PERMISSION)
+
+    def get_urlpatterns(self):
+        waiting = self.get_url_name("waiting_list")
+        return [
+            path(
+                "",
+                self.construct_view(admin_views.DashboardView, waiting_list_url_name=waiting),
+                name="index",
+            ),
+            path(
+                "attente/<int:slot_id>/",
+                self.construct_view(
+                    admin_views.WaitingListView, dashboard_url_name=self.get_url_name("index")
+                ),
+                name="waiting_list",
+            ),
+        ]
+
+
+class OnBehalfViewSet(ViewSet):
+    name = "reservation_on_behalf"
+    url_prefix = "reservations/pour-une-famille"
+    icon = "user"
+    menu_label = _("Book for a family")
+    menu_order = 70
+    menu_item_class = permission_menu_item(admin_views.ADD_PERMISSION)
+
+    def get_urlpatterns(self):
+        index_kwargs = {
+            "index_url_name": self.get_url_name("index"),
+            "index_results_url_name": self.get_url_name("index_results"),
+            "family_url_name": self.get_url_name("family"),
+        }
+        return [
+            path(
+                "",
+                self.construct_view(admin_views.OnBehalfFamilyIndexView, **index_kwargs),
+                name="index",
+            ),
+            path(
+                "results/",
+                self.construct_view(
+                    admin_views.OnBehalfFamilyIndexView, results_only=True, **index_kwargs
+                ),
+                name="index_results",
+            ),
+            path(
+                "famille/<int:family_id>/",
+                self.construct_view(
+                    admin_views.OnBehalfFamilyView,
+                    calendar_url_name=self.get_url_name("calendar"),
+                    index_url_name=self.get_url_name("index"),
+                ),
+                name="family",
+            ),
+            path(
+                "enfant/<int:child_id>/periode/<int:period_id>/",
+                self.construct_view(
+                    admin_views.OnBehalfCalendarView, family_url_name=self.get_url_name("family")
+                ),
+                name="calendar",
+            ),
+        ]
+
+
+class AbsenceViewSet(ViewSet):
+    name = "reservation_absences"
+    url_prefix = "reservations/absences"
+    icon = "doc-full"
+    menu_label = _("Absence justifications")
+    menu_order = 80
+    menu_item_class = permission_menu_item(admin_views.ABSENCE_PERMISSION)
+
+    def get_urlpatterns(self):
+        index_kwargs = {
+            "index_url_name": self.get_url_name("index"),
+            "index_results_url_name": self.get_url_name("index_results"),
+            "review_url_name": self.get_url_name("review"),
+        }
+        return [
+            path(
+                "", self.construct_view(admin_views.AbsenceIndexView, **index_kwargs), name="index"
+            ),
+            path(
+                "results/",
+                self.construct_view(
+                    admin_views.AbsenceIndexView, results_only=True, **index_kwargs
+                ),
+                name="index_results",
+            ),
+            path(
+                "<int:pk>/",
+                self.construct_view(
+                    admin_views.AbsenceReviewView,
+                    index_url_name=self.get_url_name("index"),
+                    document_url_name=self.get_url_name("document"),
+                ),
+                name="review",
+            ),
+            path(
+                "<int:pk>/document/",
+                self.construct_view(admin_views.AbsenceDocumentView),
+                name="document",
+            ),
+        ]
+
+
+class InvoiceMonthViewSet(ViewSet):
+    name = "reservation_invoicing"
+    url_prefix = "reservations/facturer"
+    icon = "doc-full-inverse"
+    menu_label = _("Invoice the month")
+    menu_order = 90
+    menu_item_class = permission_menu_item(admin_views.INVOICE_PERMISSION)
+
+    def get_urlpatterns(self):
+        return [path("", self.construct_view(admin_views.InvoiceMonthView), name="index")]
+
+
+class ReservationsViewSetGroup(ViewSetGroup):
+    menu_label = _("Bookings")
+    menu_icon = "date"
+    menu_order = 250
+    items = (
+        AttendanceViewSet,
+        DashboardViewSet,
+        OnBehalfViewSet,
+        AbsenceViewSet,
+        InvoiceMonthViewSet,
+        PeriodViewSet,
+        UnitViewSet,
+        DayViewSet,
+        SlotViewSet,
+        OutingViewSet,
+        TariffBracketViewSet,
+        FamilyQuotientViewSet,
+        AgeGroupViewSet,
+    )

@@ -1,0 +1,46 @@
+from django.contrib.auth.models import Permission
+from django.utils.translation import gettext_lazy as _
+
+from wagtail import hooks
+
+from .viewsets import ReservationsViewSetGroup
+
+
+@hooks.register("register_admin_viewset")
+def register_reservations_viewsets():
+    return ReservationsViewSetGroup()
+
+
+@hooks.register("register_log_actions")
+def register_reservations_log_actions(actions):
+    actions.register_action(
+        "reservations.book_on_behalf", _("Book on behalf of a family"), _("Booked by the centre")
+    )
+    actions.register_action(
+        "reservations.cancel_on_behalf",
+        _("Cancel on behalf of a family"),
+        _("Cancelled by the centre"),
+    )
+    actions.register_action(
+        "reservations.accept_absence", _("Accept an absence"), _("Absence accepted")
+    )
+    actions.register_action(
+        "reservations.refuse_absence", _("Refuse an absence"), _("Absence refused")
+    )
+    actions.register_action(
+        "reservations.invoice_month", _("Invoice the month"), _("Month invoiced from bookings")
+    )
+
+
+@hooks.register("register_permissions")
+def register_reservations_permissions():
+    # Bookings and absences have no model viewset, but the group editor must offer them.
+    return Permission.objects.filter(
+        content_type__app_label="reservations",
+        codename__in=[
+            "view_booking",
+            "add_booking",
+            "change_booking",
+            "change_absencejustification",
+        ],
+    )
