@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = _("billing")
+
+    def ready(self):
+        from parents.roles import DIRECTION_GROUP, register_role_permissions
+
+        from .certificate_admin import certificate_permissions
+        from .payment_viewsets import payment_attempt_permissions
+        from .viewsets import billing_permissions
+
+        register_role_permissions(
+            DIRECTION_GROUP,
+            billing_permissions() + payment_attempt_permissions() + certificate_permissions(),
+        )

@@ -1,6 +1,14 @@
+from django.contrib.auth.models import Permission
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from .certificate_admin import CertificateAdminViewSet, register_certificate_log_actions
+from .import_views import can_import, get_import_urls
+from .payment_viewsets import PaymentAttemptViewSet
+from .viewsets import BillingViewSetGroup
 
 
 @hooks.register("register_log_actions")
@@ -12,3 +20,46 @@ def register_billing_log_actions(actions):
     actions.register_action("billing.record_payment", _("Record payment"), _("Payment recorded"))
     actions.register_action("billing.reverse_payment", _("Reverse payment"), _("Payment reversed"))
     actions.register_action("billing.allocate", _("Allocate"), _("Payments allocated"))
+    register_certificate_log_actions(actions)
+
+
+@hooks.register("register_admin_viewset")
+def register_billing_viewsets():
+    return BillingViewSetGroup()
+
+
+@hooks.register("register_admin_viewset")
+def register_payment_attempts_viewset():
+    return PaymentAttemptViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_certificates_viewset():
+    return CertificateAdminViewSet()
+
+
+@hooks.register("register_permissions")
+def register_billing_permissions():
+    # Reversals and the ledger have no viewset of their own, but the group editor must
+    # still offer "reverse a payment" and "read family statements".
+    return Permission.objects.filter(
+        content_type__app_label="billing",
+        codename__in=["add_paymentreversal", "view_ledgerentry", "view_paymentattempt"],
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_billing_import_urls():
+    return get_import_urls()
+
+
+class ImportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_import(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_billing_import_menu_item():
+    return ImportMenuItem(
+        _("Billing import"), reverse("billing_import"), icon_name="upload", order=310
+    )

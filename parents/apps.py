@@ -9,9 +9,22 @@ class ParentsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import user_logged_in
         from django.contrib.auth.models import update_last_login
+        from django.db.models.signals import m2m_changed
 
-        from . import signals
+        from . import roles, signals
+        from .models import User
 
         # Our receiver keeps the previous login before updating last_login ("Infos Connexion").
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
         user_logged_in.connect(signals.record_login, dispatch_uid="parents_record_login")
+        # Per-structure staff groups follow User.structures and the role groups as they change.
+        m2m_changed.connect(
+            roles.on_structures_changed,
+            sender=User.structures.through,
+            dispatch_uid="parents_sync_structure_groups_structures",
+        )
+        m2m_changed.connect(
+            roles.on_groups_changed,
+            sender=User.groups.through,
+            dispatch_uid="parents_sync_structure_groups_groups",
+        )

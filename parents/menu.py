@@ -19,7 +19,7 @@ class MenuItem:
 
 FAMILY_MENU = (
     MenuItem(_("Connection info"), "parents:home"),
-    MenuItem(_("Printed forms"), "parents:forms"),
+    MenuItem(_("Printed forms"), "forms_library:family-forms"),
     MenuItem(
         _("Parent account"),
         "billing:account",
@@ -29,7 +29,7 @@ FAMILY_MENU = (
         ),
     ),
     MenuItem(_("User space"), "parents:user-space"),
-    MenuItem(_("Bookings"), "parents:bookings"),
+    MenuItem(_("Bookings"), "reservations:bookings"),
 )
 
 

@@ -1,5 +1,4 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
 from . import views
 
@@ -26,29 +25,5 @@ urlpatterns = [
         name="password-reset-confirm",
     ),
     path("invitation/<uidb64>/<token>/", views.InvitationView.as_view(), name="invitation"),
-    path(
-        "imprimes/",
-        views.ComingSoonView.as_view(menu_url_name="parents:forms", page_title=_("Printed forms")),
-        name="forms",
-    ),
-    path(
-        "compte/",
-        views.ComingSoonView.as_view(
-            menu_url_name="parents:account", page_title=_("Account management")
-        ),
-        name="account",
-    ),
-    path(
-        "attestations/",
-        views.ComingSoonView.as_view(
-            menu_url_name="parents:certificates", page_title=_("Certificate list")
-        ),
-        name="certificates",
-    ),
     path("espace-utilisateur/", views.UserSpaceView.as_view(), name="user-space"),
-    path(
-        "reservations/",
-        views.ComingSoonView.as_view(menu_url_name="parents:bookings", page_title=_("Bookings")),
-        name="bookings",
-    ),
 ]

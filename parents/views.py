@@ -64,12 +64,6 @@ class ConnectionInfoView(FamilyPageView):
     page_title = _("Connection info")
 
 
-class ComingSoonView(FamilyPageView):
-    """Menu entries whose page is not built yet say so, instead of failing."""
-
-    template_name = "parents/coming_soon.html"
-
-
 class FamilyLoginView(auth_views.LoginView):
     template_name = "parents/login.html"
     authentication_form = FamilyLoginForm

@@ -31,8 +31,11 @@ INSTALLED_APPS = [
     "home",
     "forms_library",
     "billing",
+    "reservations",
     "demo",
+    "wagtail.api.v2",
     "wagtail.contrib.forms",
+    "wagtail.contrib.frontend_cache",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.embeds",
@@ -46,6 +49,7 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
+    "rest_framework",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -62,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session and CSRF middleware: it must see every cookie the response sets.
+    "home.middleware.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -201,11 +207,24 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute address used in emails (links to the family area).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# Content-Security-Policy on public and family pages; the Wagtail admin ships inline
-# scripts of its own and is protected by the second factor instead.
-CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/admin/"],
-    "DIRECTIVES": {
+# Online card payment (Stripe). Without the three keys, online payment is simply off.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# Development only: another Stripe API server (localstripe) and the Stripe.js it serves.
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+
+
+def content_security_policy(stripe_js_url=""):
+    """Content-Security-Policy on public and family pages; the Wagtail admin ships inline
+    scripts of its own and is protected by the second factor instead.
+
+    With online payment on, Stripe.js is the only third party: its script, the frames of its
+    card field and 3-D Secure, and its API; or, in development, the origin that serves the
+    stand-in Stripe.js (localstripe), which its script calls back.
+    """
+    directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
@@ -217,8 +236,24 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
-    },
-}
+    }
+    if stripe_js_url:
+        if stripe_js_url.startswith("https://js.stripe.com/"):
+            # As Stripe's integration security guide lists them (no address autocomplete).
+            script = ["https://js.stripe.com", "https://*.js.stripe.com"]
+            frame = ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"]
+            connect = ["https://api.stripe.com"]
+        else:
+            scheme, _sep, rest = stripe_js_url.partition("://")
+            origin = f"{scheme}://{rest.split('/', 1)[0]}"
+            script = frame = connect = [origin]
+        directives["script-src"] = ["'self'", *script]
+        directives["frame-src"] = frame
+        directives["connect-src"] = ["'self'", *connect]
+    return {"EXCLUDE_URL_PREFIXES": ["/admin/"], "DIRECTIVES": directives}
+
+
+CONTENT_SECURITY_POLICY = content_security_policy(STRIPE_JS_URL if STRIPE_PUBLISHABLE_KEY else "")
 
 WAGTAIL_SITE_NAME = "Portail Familles"
 WAGTAILADMIN_BASE_URL = SITE_URL
@@ -226,7 +261,31 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français"), ("en", "English")]
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Documents published for families (forms_library.validators also checks their content).
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "xlsx", "ods", "jpg", "jpeg", "png"]
+WAGTAILDOCS_MAX_UPLOAD_SIZE = int(os.environ.get("DOCUMENT_MAX_UPLOAD_MB", "10")) * 1024 * 1024
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "forms_library.forms.DocumentForm"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# The public content API v2 (home/api.py): rich text rendered as HTML, absolute URLs.
+WAGTAILAPI_BASE_URL = SITE_URL
+WAGTAILAPI_RICH_TEXT_FORMAT = "html"
+WAGTAILAPI_LIMIT_MAX = 50
+# Seconds shared caches may keep public pages, public documents and API responses.
+PUBLIC_CACHE_MAX_AGE = int(os.environ.get("PUBLIC_CACHE_MAX_AGE", "300"))
+# Front-end cache purged on publishing (wagtail.contrib.frontend_cache), when there is one:
+# a proxy accepting PURGE requests (Varnish, nginx), and/or Cloudflare.
+WAGTAILFRONTENDCACHE = {}
+if os.environ.get("FRONTEND_CACHE_PURGE_URL"):
+    WAGTAILFRONTENDCACHE["proxy"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+        "LOCATION": os.environ["FRONTEND_CACHE_PURGE_URL"],
+    }
+if os.environ.get("CLOUDFLARE_ZONE_ID"):
+    WAGTAILFRONTENDCACHE["cloudflare"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.CloudflareBackend",
+        "BEARER_TOKEN": os.environ.get("CLOUDFLARE_API_TOKEN", ""),
+        "ZONEID": os.environ["CLOUDFLARE_ZONE_ID"],
+    }
 # Wagtail 8's token-authenticated API v3 (wagtail.api.v3) is deliberately neither installed nor
 # routed: only the read-only public API v2 is exposed.
 

@@ -3,9 +3,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from django.urls import reverse
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -14,7 +14,9 @@ def run_manage(*args, **env):
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL"}
+        # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; a deployment must not.
+        if key
+        not in {"SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env)
     return subprocess.run(  # noqa: S603 - fixed arguments, our own manage.py

@@ -6,11 +6,11 @@ pytestmark = pytest.mark.django_db
 
 FAMILY_PAGES = [
     "parents:home",
-    "parents:forms",
+    "forms_library:family-forms",
     "billing:account",
     "billing:certificates",
     "parents:user-space",
-    "parents:bookings",
+    "reservations:bookings",
 ]
 
 

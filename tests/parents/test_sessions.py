@@ -77,7 +77,9 @@ def test_staff_idle_for_thirty_minutes_leave_the_admin(client, director, verifie
     assert "_auth_user_id" not in staff.session
 
 
-@pytest.mark.parametrize("url_name", ["parents:home", "parents:user-space", "parents:bookings"])
+@pytest.mark.parametrize(
+    "url_name", ["parents:home", "parents:user-space", "reservations:bookings"]
+)
 def test_private_pages_are_never_cached(parent_client, url_name):
     response = parent_client.get(reverse(url_name))
     assert response.status_code == 200

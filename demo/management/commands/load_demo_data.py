@@ -3,7 +3,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from billing import demo as billing_demo
+from forms_library import demo as forms_library_demo
+from home import demo as home_demo
 from parents import demo as parents_demo
+from reservations import demo as reservations_demo
 
 
 class Command(BaseCommand):
@@ -24,6 +27,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             parents_demo.load()
             billing_demo.load()
+            reservations_demo.load()
+            pages = home_demo.load()
+            library = forms_library_demo.load(pages["home"], pages["structure_pages"])
+            home_demo.load_help(pages["home"], rules_document=library["documents"]["rules"])
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             "\n".join(
@@ -32,9 +39,13 @@ class Command(BaseCommand):
                     "Demo logins:",
                     f"  Family DUPONT (Brax):   parent.demo  / {parents_demo.PARENT_PASSWORD}",
                     f"  Family BERNARD (other): parent2.demo / {parents_demo.PARENT_PASSWORD}",
+                    f"  Family MARTIN (Brax):   parent3.demo / {parents_demo.PARENT_PASSWORD}",
                     f"  Director (Brax):        directeur.demo / {parents_demo.DIRECTOR_PASSWORD}",
                     f"    TOTP secret (base32): {parents_demo.DIRECTOR_TOTP_SECRET}",
                     f"    Backup codes:         {' '.join(parents_demo.DIRECTOR_BACKUP_CODES)}",
+                    "",
+                    "Published content: / (home), /brax/imprimes/ (library), /manuel/ (manual),",
+                    "  /api/v2/pages/ (content API), /espace-famille/imprimes/ (family Imprimés).",
                     "",
                 ]
             )
