@@ -44,7 +44,14 @@ def register_billing_permissions():
     # still offer "reverse a payment" and "read family statements".
     return Permission.objects.filter(
         content_type__app_label="billing",
-        codename__in=["add_paymentreversal", "view_ledgerentry", "view_paymentattempt"],
+        codename__in=[
+            "add_paymentreversal",
+            "view_ledgerentry",
+            "view_paymentattempt",
+            "view_certificate",
+            "add_certificate",
+            "change_certificate",
+        ],
     )
 
 
