@@ -30,13 +30,9 @@ class SessionTimeoutMiddleware:
             session = request.session
             login_at = session.setdefault("login_at", now)
             last_activity = session.get("last_activity", now)
-            # Whether this is a staff session is decided once per session: asking for the
-            # user's permissions on every family page would cost two queries each time.
-            if "staff_session" not in session:
-                session["staff_session"] = can_access_admin(user)
             idle_limit = (
                 settings.SESSION_IDLE_TIMEOUT_STAFF
-                if session["staff_session"]
+                if can_access_admin(user)
                 else settings.SESSION_IDLE_TIMEOUT_PARENTS
             )
             if (
