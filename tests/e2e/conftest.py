@@ -64,7 +64,15 @@ def page(browser, browser_problems):
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: browser_problems.append(f"page error: {error}"))
-    page.on("requestfailed", lambda request: browser_problems.append(f"failed: {request.url}"))
+    # A page that reloads itself (the payment result page) may cancel its own icon request.
+    page.on(
+        "requestfailed",
+        lambda request: (
+            None
+            if "/favicon." in request.url
+            else browser_problems.append(f"failed: {request.url}")
+        ),
+    )
     yield page
     context.close()
 
