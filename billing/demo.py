@@ -5,9 +5,9 @@ from decimal import Decimal
 
 from parents.models import Family, Structure
 
-from . import services
+from .ledger import services
+from .ledger.services import LineData
 from .models import Category, Invoice, Payment, PaymentMethod
-from .services import LineData
 
 
 def _invoice(family, number, issue_date, lines):
@@ -276,7 +276,7 @@ def load_certificates():
     """
     from django.utils import timezone
 
-    from .certificate_services import issue_attestations, publish_attestations
+    from .certificates.services import issue_attestations, publish_attestations
     from .models import Certificate
 
     brax = Structure.objects.get(slug="brax")

@@ -3,7 +3,7 @@
 One page per structure and year: generate (a background task, with its progress), review
 the flagged cases, publish. Every object is looked up within the structures of the member
 of staff, so another structure's certificate or run is a 404; every change goes through
-`billing.certificate_services`.
+`billing.certificates.services`.
 
 Wiring (in `billing/wagtail_hooks.py`): register `CertificateAdminViewSet()` with
 `register_admin_viewset`, and call `register_certificate_log_actions(actions)` from the
@@ -30,10 +30,10 @@ from wagtail.admin.viewsets.base import ViewSet
 
 from parents.models import Structure
 
-from .certificate_services import publish_attestations, review_attestation
-from .certificate_views import describe_child
 from .models import Certificate, CertificateRun
+from .services import publish_attestations, review_attestation
 from .tasks import generate_attestations_task
+from .views import describe_child
 
 VIEW_PERMISSION = "billing.view_certificate"
 GENERATE_PERMISSION = "billing.add_certificate"

@@ -3,7 +3,7 @@
 Invoices (drafts edited with their lines, then issued), credit notes and payments, each
 seen only within the structures of the member of staff (`for_staff`), plus the family
 statements. Issued documents and payments have inspect views and actions that call
-`billing.services`; nothing here edits or deletes them.
+`billing.ledger.services`; nothing here edits or deletes them.
 """
 
 from django.contrib.admin.utils import quote
@@ -24,7 +24,7 @@ import django_filters
 from parents.models import Family, Structure
 
 from . import admin_views
-from .admin_forms import InvoiceForm, PaymentForm
+from .forms import InvoiceForm, PaymentForm
 from .models import CreditNote, DocumentStatus, Invoice, Payment, PaymentMethod
 
 
