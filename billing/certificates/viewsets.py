@@ -24,10 +24,10 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
 from wagtail.admin import messages
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
+from core.admin import permission_menu_item
 from parents.models import Structure
 
 from .models import Certificate, CertificateRun
@@ -350,13 +350,7 @@ class CertificateAdminViewSet(ViewSet):
     menu_order = 500
     add_to_admin_menu = True
 
-    @property
-    def menu_item_class(self):
-        class CertificateMenuItem(MenuItem):
-            def is_shown(self, request):
-                return request.user.has_perm(VIEW_PERMISSION)
-
-        return CertificateMenuItem
+    menu_item_class = permission_menu_item(VIEW_PERMISSION)
 
     @property
     def url_names(self):
