@@ -28,3 +28,22 @@ def format_euros(value, *, signed=False):
         groups.insert(0, units[-3:])
         units = units[:-3]
     return f"{sign}{' '.join(groups)},{cents} €"
+
+
+def split_pro_rata(amount, weights):
+    """Split `amount` over `weights` in proportion, to the cent, summing exactly to `amount`
+    (largest remainders get the leftover cents).
+    """
+    if amount < 0:
+        return [-share for share in split_pro_rata(-amount, weights)]
+    total = sum(weights)
+    if total <= 0:
+        return [ZERO for _ in weights]
+    cents = int(quantize(amount) * 100)
+    raw = [Decimal(cents) * w / total for w in weights]
+    floors = [int(r) for r in raw]
+    leftover = cents - sum(floors)
+    order = sorted(range(len(raw)), key=lambda i: raw[i] - floors[i], reverse=True)
+    for i in order[:leftover]:
+        floors[i] += 1
+    return [Decimal(f) / 100 for f in floors]

@@ -26,7 +26,7 @@ families, whatever their number and history.
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 
@@ -36,7 +36,7 @@ from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from core.money import ZERO
+from core.money import ZERO, split_pro_rata
 from parents.models import Family, Guardian
 
 from ..ledger.models import (
@@ -119,7 +119,9 @@ def tax_credit_eligibility(birth_date, year):
 class Row:
     """Money that settled (or un-settled) one invoice line, netted per payment and line."""
 
-    source: str  # "payment", "refund", "cancelled" (bounced, error) or "credit_note"
+    # "payment", "refund", "cancelled" (bounced, error), "credit_note", or "displaced" (a
+    # payment whose place a credit note took on the line it corrects)
+    source: str
     date: date
     year: int  # the year this money counts in
     amount: object
@@ -139,9 +141,11 @@ class Row:
     payer_kind: str = ""
     counted: bool = False
     reason: str = ""
+    # (days in this part, days of the whole line) when a line spanning two years is split
+    days: tuple | None = None
 
     def as_content(self):
-        return {
+        content = {
             "source": self.source,
             "date": self.date.isoformat(),
             "year": self.year,
@@ -156,6 +160,11 @@ class Row:
             "counted": self.counted,
             "reason": self.reason,
         }
+        if self.source == "displaced":
+            content["credit_note"] = self.credit_note_number
+        if self.days:
+            content["days"] = list(self.days)
+        return content
 
 
 @dataclass
@@ -432,6 +441,9 @@ ALLOCATION_FIELDS = (
     "reversal__reason",
     "credit_note__number",
     "credit_note__issue_date",
+    "displaced_by_id",
+    "displaced_by__number",
+    "displaced_by__issue_date",
 )
 
 
@@ -446,6 +458,7 @@ def _compute_chunk(families, year):
             Q(payment__date__range=(start, end))
             | Q(reversal__date__range=(start, end))
             | Q(credit_note__issue_date__range=(start, end))
+            | Q(displaced_by__issue_date__range=(start, end))
             | Q(care_end__range=(start, end))
         )
         .order_by()
@@ -463,8 +476,12 @@ def _compute_chunk(families, year):
             netted[row_key].amount += row.amount
         else:
             netted[row_key] = row
-    for row in netted.values():
-        if row.amount:
+    for netted_row in netted.values():
+        if not netted_row.amount:
+            continue
+        for row in split_by_year(netted_row):
+            if row.year < year:
+                continue
             _classify(row, year)
             _place(by_id[row.family_id], row)
     _add_unallocated(by_id, start, end)
@@ -502,6 +519,9 @@ def _row(values, method_labels, payment_word):
         reversal_reason,
         credit_note_number,
         credited_on,
+        displaced_by_id,
+        displaced_by_number,
+        displaced_on,
     ) = values
     service_end = service_end or service_date
     common = {
@@ -524,7 +544,11 @@ def _row(values, method_labels, payment_word):
             **common,
         )
         return ("c", credit_note_id, line_id), row
-    if reversal_id and reversal_reason == PaymentReversal.Reason.REFUND:
+    if displaced_by_id:
+        # A credit note took this payment's place on the line it corrects: for the family,
+        # like a refund on the day of the credit note (the money paid something else).
+        source, when = "displaced", displaced_on
+    elif reversal_id and reversal_reason == PaymentReversal.Reason.REFUND:
         # Money given back: it reduces the year it is paid out.
         source, when = "refund", reversed_on
     elif reversal_id:
@@ -542,9 +566,38 @@ def _row(values, method_labels, payment_word):
         method=method,
         payer_id=payer_id,
         payer_kind=payer_kind,
+        credit_note_number=displaced_by_number or "",
         **common,
     )
-    return ("p", payment_id, reversal_id, line_id, source), row
+    return ("p", payment_id, reversal_id, displaced_by_id, line_id, source), row
+
+
+def split_by_year(row):
+    """A line whose care runs over two years (29 December to 2 January) counts in each year
+    for its days there: the money is split by days, to the cent, one part per year.
+    """
+    first, last = row.service_date, row.service_end
+    if first.year == last.year:
+        return [row]
+    spans = [
+        (max(first, date(y, 1, 1)), min(last, date(y, 12, 31)))
+        for y in range(first.year, last.year + 1)
+    ]
+    days = [(end - start).days + 1 for start, end in spans]
+    total = sum(days)
+    shares = split_pro_rata(row.amount, days)
+    return [
+        replace(
+            row,
+            amount=share,
+            service_date=start,
+            service_end=end,
+            year=max(row.date.year, start.year),
+            days=(count, total),
+        )
+        for (start, end), count, share in zip(spans, days, shares, strict=True)
+        if share
+    ]
 
 
 def _classify(row, year):

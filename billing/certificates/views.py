@@ -69,11 +69,24 @@ SOURCE_LABELS = {
     "refund": gettext_lazy("Refund of %(payment)s"),
     "cancelled": gettext_lazy("Cancellation of %(payment)s (bounced cheque or recording error)"),
     "credit_note": gettext_lazy("Credit note %(payment)s"),
+    "displaced": gettext_lazy("%(payment)s, moved to other lines by credit note %(credit_note)s"),
 }
 
 
 def _date(value):
     return date.fromisoformat(value) if value else None
+
+
+def _split(row):
+    """ "3 of the line's 5 days, in 2025" for a line whose care runs over two years."""
+    if not row.get("days"):
+        return ""
+    days, total = row["days"]
+    return _("%(days)s of the line's %(total)s days, in %(year)s") % {
+        "days": days,
+        "total": total,
+        "year": _date(row["service_date"]).year,
+    }
 
 
 def describe_row(row):
@@ -90,7 +103,8 @@ def describe_row(row):
     return {
         "date": _date(row["date"]),
         "what": (
-            SOURCE_LABELS[row["source"]] % {"payment": row["payment"]}
+            SOURCE_LABELS[row["source"]]
+            % {"payment": row["payment"], "credit_note": row.get("credit_note", "")}
             if row["source"] in SOURCE_LABELS
             else row["payment"]
         ),
@@ -101,6 +115,16 @@ def describe_row(row):
         "service_end": _date(row["service_end"]),
         "amount": Decimal(row["amount"]),
         "reason": reason,
+        "split": (
+            _("%(days)s of the line's %(total)s days, in %(year)s")
+            % {
+                "days": row["days"][0],
+                "total": row["days"][1],
+                "year": _date(row["service_date"]).year,
+            }
+            if row.get("days")
+            else ""
+        ),
     }
 
 

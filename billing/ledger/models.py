@@ -497,6 +497,17 @@ class Allocation(models.Model):
         related_name="allocations",
         help_text=_("Set on the negative rows a reversal writes."),
     )
+    displaced_by = models.ForeignKey(
+        CreditNote,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="displacements",
+        help_text=_(
+            "Set on the negative rows of a payment whose place a credit note took on the line "
+            "it corrects; the payment then settles other lines."
+        ),
+    )
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     date = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from wagtail.log_actions import log
 
-from core.money import ZERO, format_euros, line_amount, quantize
+from core.money import ZERO, format_euros, line_amount, quantize, split_pro_rata
 from parents.models import Family
 
 from .balances import family_balance
@@ -166,23 +166,6 @@ def credit_note_available(credit_note):
 # --- Allocation (lettrage) -------------------------------------------------------------------
 
 
-def split_pro_rata(amount, weights):
-    """Split `amount` over `weights` in proportion, to the cent, summing exactly to `amount`
-    (largest remainders get the leftover cents).
-    """
-    total = sum(weights)
-    if total <= 0:
-        return [ZERO for _ in weights]
-    cents = int(quantize(amount) * 100)
-    raw = [Decimal(cents) * w / total for w in weights]
-    floors = [int(r) for r in raw]
-    leftover = cents - sum(floors)
-    order = sorted(range(len(raw)), key=lambda i: raw[i] - floors[i], reverse=True)
-    for i in order[:leftover]:
-        floors[i] += 1
-    return [Decimal(f) / 100 for f in floors]
-
-
 def _settle(source_kwargs, available, lines_with_left, on_date, by):
     """Allocate `available` to the given open lines, invoice by invoice, oldest first.
 
@@ -222,18 +205,78 @@ def _settle(source_kwargs, available, lines_with_left, on_date, by):
     return created
 
 
+def _settle_corrected_lines(credit_note, on_date, by):
+    """A credit note settles the very lines it corrects, each for its own amount.
+
+    Where payments already settled such a line, the credit note takes their place (newest
+    payment first) with negative rows of those payments marked `displaced_by`; the money
+    freed moves on to the oldest open lines, exactly as money freed by a refund does. So
+    the family's money stays certified for the category it actually paid.
+    """
+    available = credit_note_available(credit_note)
+    if available <= 0:
+        return []
+    by_this_note = dict(
+        credit_note.allocations.values_list("invoice_line").annotate(total=Sum("amount"))
+    )
+    credit_lines = list(credit_note.lines.select_related("invoice_line").order_by("sort_order"))
+    settled_by_line = _allocated_by_line([cl.invoice_line for cl in credit_lines])
+    created = []
+    for cl in credit_lines:
+        line = cl.invoice_line
+        wanted = min(cl.amount - by_this_note.get(line.pk, ZERO), available)
+        if wanted <= 0:
+            continue
+        left = line.amount - settled_by_line.get(line.pk, ZERO)
+        shortfall = wanted - max(left, ZERO)
+        if shortfall > 0:
+            paid_by = (
+                Allocation.objects.filter(invoice_line=line, payment__isnull=False)
+                .values("payment")
+                .annotate(total=Sum("amount"))
+                .filter(total__gt=0)
+                .order_by("-payment__date", "-payment")
+            )
+            for row in paid_by:
+                take = min(row["total"], shortfall)
+                created.append(
+                    Allocation(
+                        invoice_line=line,
+                        payment_id=row["payment"],
+                        displaced_by=credit_note,
+                        amount=-take,
+                        date=on_date,
+                        created_by=by,
+                    )
+                )
+                shortfall -= take
+                if shortfall <= 0:
+                    break
+            # Whatever no payment covered (none should remain) is not settled twice.
+            wanted -= max(shortfall, ZERO)
+        if wanted > 0:
+            created.append(
+                Allocation(
+                    invoice_line=line,
+                    credit_note=credit_note,
+                    amount=wanted,
+                    date=on_date,
+                    created_by=by,
+                )
+            )
+            settled_by_line[line.pk] = settled_by_line.get(line.pk, ZERO) + wanted
+            available -= wanted
+    Allocation.objects.bulk_create(created)
+    return created
+
+
 def _allocate_locked(family, by=None, on_date=None):
     on_date = on_date or timezone.localdate()
     created = []
-    # Credit notes first settle the very lines they correct.
+    # Credit notes first settle the very lines they correct, taking the place of payments.
     for credit_note in CreditNote.objects.filter(family=family, status=DocumentStatus.ISSUED):
-        available = credit_note_available(credit_note)
-        if available <= 0:
-            continue
-        corrected = {cl.invoice_line_id for cl in credit_note.lines.all()}
-        targets = [(line, left) for line, left in open_lines(family) if line.pk in corrected]
-        made = _settle({"credit_note": credit_note}, available, targets, on_date, by)
-        created += made
+        created += _settle_corrected_lines(credit_note, on_date, by)
+    # Then money not yet used (payments, credit left over) settles the oldest open lines.
     sources = [
         (p.date, 0, p.pk, {"payment": p}, payment_available(p))
         for p in Payment.objects.filter(family=family)
@@ -675,6 +718,33 @@ def record_payment(
         return payment
 
 
+def _reverse_displaced(payment, reversal, amount, on_date, by):
+    """Money a credit note freed and that is reversed before it paid anything else: the
+    reversal happens on the corrected line, as if the credit note had come after it. Each
+    displacement is restored (+) and the reversal written (−) on that line, so the yearly
+    certificate shows a refund on the day it is paid out, as for any other refund.
+    """
+    displaced = (
+        payment.allocations.filter(displaced_by__isnull=False)
+        .values("displaced_by", "invoice_line")
+        .annotate(total=Sum("amount"))
+        .filter(total__lt=0)
+        .order_by("-displaced_by__issue_date", "-displaced_by", "invoice_line")
+    )
+    rows = []
+    for row in displaced:
+        if amount <= 0:
+            break
+        take = min(-row["total"], amount)
+        common = {"invoice_line_id": row["invoice_line"], "payment": payment, "date": on_date}
+        rows += [
+            Allocation(displaced_by_id=row["displaced_by"], amount=take, created_by=by, **common),
+            Allocation(reversal=reversal, amount=-take, created_by=by, **common),
+        ]
+        amount -= take
+    Allocation.objects.bulk_create(rows)
+
+
 def reverse_payment(payment, *, reason, amount=None, on_date=None, by=None, reference="", note=""):
     """Cancel (all or part of) a recorded payment: a bounced cheque, a card refund. Writes a
     reversal entry (a debit on the account) and undoes the allocations it frees, newest
@@ -711,6 +781,7 @@ def reverse_payment(payment, *, reason, amount=None, on_date=None, by=None, refe
         # paid is undone pro rata, so what stays paid keeps care and meals in proportion.
         allocated_total = payment.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
         unallocated = payment.amount - (payment.reversed_amount - amount) - allocated_total
+        _reverse_displaced(payment, reversal, min(amount, max(unallocated, ZERO)), on_date, by)
         to_undo = max(ZERO, amount - max(unallocated, ZERO))
         if to_undo > 0:
             per_line = (

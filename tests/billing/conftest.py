@@ -1,4 +1,5 @@
 import re
+from datetime import date
 from html.parser import HTMLParser
 
 from django.core.files.storage import FileSystemStorage
@@ -7,6 +8,7 @@ from django.utils import timezone
 import pytest
 
 from core.storage import private_storage
+from tests.factories.parents import ChildFactory, FamilyFactory, GuardianFactory
 
 FRENCH_MONTHS = [
     "janvier",
@@ -95,3 +97,15 @@ def balance_sentence(response):
         r'<h2 id="balance-heading"[^>]*>(.*?)</h2>', response.content.decode(), re.DOTALL
     )
     return squash(match.group(1)) if match else None
+
+
+@pytest.fixture
+def martin(structure):
+    family = FamilyFactory(structure=structure, name="MARTIN", reference="MAR001")
+    GuardianFactory(family=family, first_name="Sophie", user=None, email="")
+    return family
+
+
+@pytest.fixture
+def leo(martin):
+    return ChildFactory(family=martin, first_name="Léo", birth_date=date(2020, 5, 12))

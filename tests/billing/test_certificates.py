@@ -39,18 +39,6 @@ TAX = Certificate.Kind.TAX_CREDIT
 PAYMENT = Certificate.Kind.PAYMENT
 
 
-@pytest.fixture
-def martin(structure):
-    family = FamilyFactory(structure=structure, name="MARTIN", reference="MAR001")
-    GuardianFactory(family=family, first_name="Sophie", user=None, email="")
-    return family
-
-
-@pytest.fixture
-def leo(martin):
-    return ChildFactory(family=martin, first_name="Léo", birth_date=date(2020, 5, 12))
-
-
 def invoice(family, issued_on, *lines):
     draft = create_draft_invoice(family, list(lines))
     return issue_invoice(draft, issue_date=issued_on, render_pdf=False, notify=False)
