@@ -184,6 +184,20 @@ def charge_id_of(intent):
     return charge or ""
 
 
+def succeeded_at(intent):
+    """When the money was charged: the latest charge's creation, which comes after any
+    3-D Secure step (the PaymentIntent's own `created` is when the parent started).
+    """
+    charge = intent.get("latest_charge")
+    if charge and not isinstance(charge, dict):
+        try:
+            charge = retrieve_charge(charge)
+        except GatewayError:
+            charge = None
+    created = (charge or {}).get("created") or intent.get("created")
+    return timestamp_to_datetime(created)
+
+
 def parse_webhook(payload, signature):
     """The event of a webhook delivery, once its `Stripe-Signature` (HMAC-SHA256 of
     "{timestamp}.{body}" with the endpoint secret) and its timestamp are checked.

@@ -19,6 +19,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -45,6 +46,9 @@ from ..models import Payment, PaymentAttempt, PaymentMethod, PaymentReversal, St
 from . import gateway
 
 logger = logging.getLogger(__name__)
+
+# Payment dates are French calendar days, whatever the server's time zone.
+PARIS = ZoneInfo("Europe/Paris")
 
 Status = PaymentAttempt.Status
 
@@ -268,14 +272,15 @@ def _record_success(attempt, intent, family):
     ).first()
     if payment is None:
         problems = _mismatches(attempt, intent, received, family_balance(family))
-        created = gateway.timestamp_to_datetime(intent.get("created"))
+        charged = gateway.succeeded_at(intent)
         payment = record_payment(
             family,
             received,
             PaymentMethod.CARD_ONLINE,
-            # The day the parent paid, even when a late webhook or stripe_reconcile records
-            # it: the yearly certificates count payments by date.
-            on_date=timezone.localdate(created) if created else None,
+            # The day the card was charged (in Paris), even when a late webhook or
+            # stripe_reconcile records it: the yearly certificates count payments by date,
+            # and a 3-D Secure step may end after midnight on 31 December.
+            on_date=timezone.localdate(charged, PARIS) if charged else None,
             reference=intent["id"],
             payer=attempt.guardian if attempt is not None else None,
             needs_review=bool(problems),
