@@ -13,6 +13,7 @@ invoice's or payment's external reference: a row whose reference already exists 
 structure is skipped, so importing the same file twice creates nothing the second time.
 """
 
+import codecs
 import csv
 import hashlib
 import io
@@ -49,8 +50,29 @@ PAYMENT = "reglement"
 COMMON_COLUMNS = ["type", "structure", "famille", "date", "reference_externe"]
 INVOICE_COLUMNS = ["numero", "libelle", "categorie", "date_service", "quantite", "prix_unitaire"]
 PAYMENT_COLUMNS = ["montant_reglement", "mode"]
-OPTIONAL_COLUMNS = ["enfant", "date_fin_service", "numero_cheque", "commentaire"]
+OPTIONAL_COLUMNS = [
+    "enfant",
+    "date_fin_service",
+    "numero_cheque",
+    "commentaire",
+    # Who paid (payments only), with the meaning of the admin's payment form: the paying
+    # guardian, or a third party (CAF, commune, works council) that is not the family.
+    "payeur",
+    "type_payeur",
+    "tiers",
+    "reference",
+]
+# Other names the office's programs give these columns.
+COLUMN_ALIASES = {"numero_cesu": "reference", "reference_cesu": "reference"}
 KNOWN_COLUMNS = COMMON_COLUMNS + INVOICE_COLUMNS + PAYMENT_COLUMNS + OPTIONAL_COLUMNS
+# The order of the downloadable template file.
+TEMPLATE_COLUMNS = (
+    COMMON_COLUMNS
+    + INVOICE_COLUMNS
+    + PAYMENT_COLUMNS
+    + ["enfant", "date_fin_service", "numero_cheque", "commentaire"]
+    + ["payeur", "type_payeur", "tiers", "reference"]
+)
 
 # Lengths of the model fields the cells end up in.
 MAX_LENGTHS = {
@@ -58,7 +80,10 @@ MAX_LENGTHS = {
     "libelle": 200,
     "reference_externe": Invoice._meta.get_field("external_reference").max_length,
     "numero_cheque": Payment._meta.get_field("cheque_number").max_length,
+    "tiers": Payment._meta.get_field("third_party_name").max_length,
+    "reference": Payment._meta.get_field("reference").max_length,
 }
+PAYER_KINDS = {"famille": Payment.PayerKind.FAMILY, "tiers": Payment.PayerKind.THIRD_PARTY}
 # (max_digits, decimal_places) of the model fields, so that no value fails in the database.
 NUMBER_LIMITS = {"quantite": (8, 2), "prix_unitaire": (10, 2), "montant_reglement": (10, 2)}
 
@@ -75,7 +100,8 @@ def normalize(text):
 
 def normalize_header(text):
     """ "Prix unitaire" and "prix-unitaire" are read as the documented `prix_unitaire`."""
-    return re.sub(r"[\s\-]+", "_", normalize(text))
+    name = re.sub(r"[\s\-]+", "_", normalize(text))
+    return COLUMN_ALIASES.get(name, name)
 
 
 # --- The plan ------------------------------------------------------------------------------
@@ -136,6 +162,10 @@ class PlannedPayment:
     external_reference: str
     cheque_number: str = ""
     note: str = ""
+    reference: str = ""
+    payer: object = None
+    payer_kind: str = Payment.PayerKind.FAMILY
+    third_party_name: str = ""
     already_imported: bool = False
 
     @property
@@ -148,6 +178,8 @@ class ImportPlan:
     """What a file would import. Nothing may be imported while `errors` is not empty."""
 
     digest: str = ""
+    encoding: str = ""  # what the file was read as, said in the summary
+    delimiter: str = ";"
     row_count: int = 0
     invoices: list = field(default_factory=list)
     payments: list = field(default_factory=list)
@@ -283,8 +315,10 @@ def read_decimal(row, column, *, allow_zero=False):
     return number
 
 
-def read_choice(row, column, choices, message):
-    value = read_text(row, column)
+def read_choice(row, column, choices, message, *, required=True):
+    value = read_text(row, column, required=required)
+    if not value and not required:
+        return ""
     code = normalize(value)
     if code not in choices:
         raise CellError(message % {"value": value, "choices": ", ".join(choices)})
@@ -304,19 +338,58 @@ class _Row:
     values: dict = field(default_factory=dict)
 
 
+ENCODING_NAMES = {
+    "utf_8": "UTF-8",
+    "utf-8-sig": "UTF-8 (BOM)",
+    "cp1252": "Windows-1252",
+    "iso8859_15": "ISO-8859-15",
+}
+
+
+# Bytes 0x80–0x9F are letters and punctuation in Windows-1252 (€ Œ œ ’ “ ” …) but control
+# characters in ISO-8859-15; these eight are letters in ISO-8859-15 (€ Š š Ž ž Œ œ Ÿ) and
+# rare symbols in Windows-1252 (¤ ¦ ¨ ´ ¸ ¼ ½ ¾). Every other byte means the same in both.
+WINDOWS_ONLY = re.compile(rb"[\x80-\x9f]")
+LATIN9_LETTERS = re.compile(rb"[\xa4\xa6\xa8\xb4\xb8\xbc\xbd\xbe]")
+
+
 def _decode(file_bytes, plan):
+    """The file as text. UTF-8 (with or without BOM) is tried strictly first: accented text
+    in any other encoding fails it. Otherwise the file is Windows-1252 (Excel's "CSV
+    (séparateur : point-virgule)"), or ISO-8859-15 when only that reading gives letters.
+    """
+    encoding = "utf-8-sig" if file_bytes.startswith(codecs.BOM_UTF8) else "utf_8"
     try:
-        return file_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line_number = file_bytes[: exc.start].count(b"\n") + 1
-        plan.add_error(
-            line_number,
-            _(
-                "The file is not encoded in UTF-8. Save it again as “CSV UTF-8” "
-                "(LibreOffice: character set “Unicode (UTF-8)”; Excel: “CSV UTF-8”)."
-            ),
-        )
-        return None
+        text = file_bytes.decode(encoding)
+    except UnicodeDecodeError:
+        if not WINDOWS_ONLY.search(file_bytes) and LATIN9_LETTERS.search(file_bytes):
+            encoding = "iso8859_15"
+        else:
+            encoding = "cp1252"
+        try:
+            text = file_bytes.decode(encoding)
+        except UnicodeDecodeError as exc:
+            line_number = file_bytes[: exc.start].count(b"\n") + 1
+            plan.add_error(
+                line_number,
+                _(
+                    "The file's encoding is not recognised (expected UTF-8 or Windows-1252). "
+                    "Save it again as “CSV UTF-8” (LibreOffice: character set “Unicode "
+                    "(UTF-8)”)."
+                ),
+            )
+            return None
+    plan.encoding = ENCODING_NAMES[encoding]
+    return text
+
+
+def _delimiter(text):
+    """`;` (French spreadsheets) or `,`, whichever separates the header line's columns."""
+    header = text.split("\n", 1)[0]
+    outside_quotes = re.sub(r'"[^"]*"', "", header)
+    if outside_quotes.count(",") > outside_quotes.count(";"):
+        return ","
+    return ";"
 
 
 def _read_header(reader, plan):
@@ -327,8 +400,8 @@ def _read_header(reader, plan):
     if not any(cell.strip() for cell in header):
         plan.add_error(1, _("The file is empty: the first line must name the columns."))
         return None
-    if len(header) == 1 and re.search(r"[,\t]", header[0]):
-        plan.add_error(1, _("The columns must be separated by semicolons (;)."))
+    if len(header) == 1 and re.search(r"[,;\t]", header[0]):
+        plan.add_error(1, _("The columns must be separated by semicolons (;) or commas (,)."))
         return None
     columns = [normalize_header(cell) for cell in header]
     problems = []
@@ -422,6 +495,16 @@ def _read_cells(row, plan):
                 _("Unknown payment method “%(value)s” (expected one of: %(choices)s)."),
             ),
             numero_cheque=lambda: read_text(cells, "numero_cheque", required=False),
+            payeur=lambda: read_text(cells, "payeur", required=False),
+            type_payeur=lambda: read_choice(
+                cells,
+                "type_payeur",
+                list(PAYER_KINDS),
+                _("Unknown payer type “%(value)s” (expected one of: %(choices)s)."),
+                required=False,
+            ),
+            tiers=lambda: read_text(cells, "tiers", required=False),
+            reference=lambda: read_text(cells, "reference", required=False),
         )
     ok = True
     for column, reader in readers.items():
@@ -437,12 +520,27 @@ def _read_cells(row, plan):
         if end and end < values["date_service"]:
             plan.add_error(row.line_number, _("The service end date is before the service date."))
             ok = False
-    elif values["mode"] == PaymentMethod.CHEQUE and not values["numero_cheque"]:
-        plan.add_error(
-            row.line_number,
-            _("A cheque payment needs its cheque number (column “numero_cheque”)."),
-        )
-        ok = False
+    else:
+        if values["mode"] == PaymentMethod.CHEQUE and not values["numero_cheque"]:
+            plan.add_error(
+                row.line_number,
+                _("A cheque payment needs its cheque number (column “numero_cheque”)."),
+            )
+            ok = False
+        # A third party's name alone says who paid; "tiers" without a name says too little.
+        kind = values["type_payeur"] or ("tiers" if values["tiers"] else "famille")
+        values["type_payeur"] = kind
+        if kind == "tiers" and not values["tiers"]:
+            plan.add_error(
+                row.line_number, _("A payment by a third party needs its name (column “tiers”).")
+            )
+            ok = False
+        if kind == "tiers" and values["payeur"]:
+            plan.add_error(
+                row.line_number,
+                _("A payment is made either by a guardian (“payeur”) or by a third party."),
+            )
+            ok = False
     return ok
 
 
@@ -465,7 +563,7 @@ class _References:
         for structure_id, references in wanted.items():
             families = Family.objects.filter(
                 structure_id=structure_id, reference__in=references
-            ).prefetch_related("children")
+            ).prefetch_related("children", "guardians")
             for family in families:
                 self.families[(structure_id, family.reference)] = family
         ids = list(self.structures.values())
@@ -533,7 +631,36 @@ def _resolve(row, refs, plan):
             )
             return None
         row.values["child_obj"] = matches[0]
+    if row.kind == PAYMENT and row.values.get("payeur"):
+        payer = _find_guardian(family, row.values["payeur"])
+        if payer is None:
+            plan.add_error(
+                row.line_number,
+                _(
+                    "Column “payeur”: “%(payer)s” is not a guardian of the family %(family)s "
+                    "(give their e-mail address or their first and last names)."
+                )
+                % {"payer": row.values["payeur"], "family": family},
+            )
+            return None
+        row.values["payer_obj"] = payer
     return row
+
+
+def _find_guardian(family, text):
+    """The guardian named by e-mail address or "First LAST" (either order), if exactly one."""
+    wanted = normalize(text)
+    matches = [
+        guardian
+        for guardian in family.guardians.all()
+        if wanted
+        in {
+            normalize(guardian.email or ""),
+            normalize(f"{guardian.first_name} {guardian.last_name}"),
+            normalize(f"{guardian.last_name} {guardian.first_name}"),
+        }
+    ]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _group_invoices(rows, refs, plan):
@@ -680,6 +807,10 @@ def _plan_payments(rows, refs, plan):
             cheque_number=v["numero_cheque"],
             external_reference=v["reference_externe"],
             note=v["commentaire"],
+            reference=v["reference"],
+            payer=v.get("payer_obj"),
+            payer_kind=PAYER_KINDS[v["type_payeur"]],
+            third_party_name=v["tiers"],
         )
         by_reference[key] = payment
         existing = refs.payments_by_reference.get(key)
@@ -713,7 +844,8 @@ def parse(file_bytes, *, user=None):
     text = _decode(file_bytes, plan)
     if text is None:
         return plan
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
+    plan.delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=plan.delimiter)
     try:
         columns = _read_header(reader, plan)
         if columns is None or plan.errors:
@@ -871,6 +1003,10 @@ def _import_payment(planned, by):
         cheque_number=planned.cheque_number,
         note=planned.note,
         external_reference=planned.external_reference,
+        reference=planned.reference,
+        payer=planned.payer,
+        payer_kind=planned.payer_kind,
+        third_party_name=planned.third_party_name,
     )
 
 

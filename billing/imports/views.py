@@ -7,10 +7,13 @@ previewed, checked again against the database of that moment.
 """
 
 import base64
+import csv
 import hashlib
+import io
 
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -23,7 +26,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from core.money import ZERO, format_euros
 
 from ..models import Category, PaymentMethod
-from .importers import KNOWN_COLUMNS, parse, run
+from .importers import KNOWN_COLUMNS, TEMPLATE_COLUMNS, parse, run
 
 # A CSV line is about 150 bytes: 2 MB is some 13,000 lines, more than a year of invoices of
 # a structure, and small enough to wait in the session between preview and confirmation.
@@ -41,7 +44,9 @@ def can_import(user):
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("CSV file"),
-        help_text=gettext_lazy("UTF-8 text, columns separated by semicolons (;), at most 2 MB."),
+        help_text=gettext_lazy(
+            "CSV text (UTF-8 or Windows-1252), columns separated by “;” or “,”, at most 2 MB."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
@@ -149,8 +154,146 @@ class BillingImportView(WagtailAdminTemplateMixin, TemplateView):
         }
 
 
+# One invoice of two lines and three payments: by the family, by a guardian, by the CAF.
+TEMPLATE_ROWS = [
+    [
+        "facture",
+        "brax",
+        "DUP001",
+        "31/03/2026",
+        "LOG-F-1",
+        "F2026/0042",
+        "Mercredis de mars",
+        "garde",
+        "04/03/2026",
+        "4",
+        "9,50",
+        "",
+        "",
+        "Léa",
+        "25/03/2026",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ],
+    [
+        "facture",
+        "brax",
+        "DUP001",
+        "31/03/2026",
+        "LOG-F-1",
+        "F2026/0042",
+        "Repas",
+        "repas",
+        "04/03/2026",
+        "4",
+        "3,20",
+        "",
+        "",
+        "Léa",
+        "25/03/2026",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ],
+    [
+        "reglement",
+        "brax",
+        "DUP001",
+        "08/04/2026",
+        "LOG-R-1",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "30,00",
+        "cheque",
+        "",
+        "",
+        "1234567",
+        "",
+        "parent.demo@example.org",
+        "famille",
+        "",
+        "",
+    ],
+    [
+        "reglement",
+        "brax",
+        "DUP001",
+        "10/04/2026",
+        "LOG-R-2",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "20,00",
+        "virement",
+        "",
+        "",
+        "",
+        "Aide aux vacances",
+        "",
+        "tiers",
+        "CAF de la Haute-Garonne",
+        "",
+    ],
+    [
+        "reglement",
+        "brax",
+        "DUP001",
+        "12/04/2026",
+        "LOG-R-3",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "0,80",
+        "cesu",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "famille",
+        "",
+        "CESU 2026-04-0001",
+    ],
+]
+
+
+def import_template(request):
+    """A CSV file with every column and example rows, as Excel opens it in France
+    (UTF-8 with BOM, `;`), to fill from the other program's export.
+    """
+    if not can_import(request.user):
+        raise PermissionDenied
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(TEMPLATE_COLUMNS)
+    writer.writerows(TEMPLATE_ROWS)
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="modele-import-facturation.csv"'
+    return response
+
+
 def get_import_urls():
     """Admin URLs of the import, to return from a `register_admin_urls` hook (which puts
     them behind the admin access check and the second factor).
     """
-    return [path("facturation/import/", BillingImportView.as_view(), name="billing_import")]
+    return [
+        path("facturation/import/", BillingImportView.as_view(), name="billing_import"),
+        path("facturation/import/modele.csv", import_template, name="billing_import_template"),
+    ]

@@ -217,25 +217,25 @@ def test_guardians_are_emailed_only_when_asked(
 
 # --- Files refused as a whole ---------------------------------------------------------------
 
-UTF8_HINT = (
-    "Le fichier n'est pas encodé en UTF-8. Enregistrez-le à nouveau au format « CSV UTF-8 » "
-    "(LibreOffice : jeu de caractères « Unicode (UTF-8) » ; Excel : « CSV UTF-8 »)."
-)
-
 
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        pytest.param(csv_bytes(encoding="latin-1"), [(2, UTF8_HINT)], id="latin-1"),
         pytest.param(
             without_columns("quantite", "prix_unitaire"),
             [(1, "Colonnes manquantes : quantite, prix_unitaire.")],
             id="missing-columns",
         ),
         pytest.param(
-            csv_bytes(header=HEADER.replace(";", ",")),
-            [(1, "Les colonnes doivent être séparées par des points-virgules (;).")],
-            id="comma-separated",
+            csv_bytes(header=HEADER.replace(";", "\t")),
+            [
+                (
+                    1,
+                    "Les colonnes doivent être séparées par des points-virgules (;) ou des "
+                    "virgules (,).",
+                )
+            ],
+            id="tab-separated",
         ),
         pytest.param(
             csv_bytes(header=HEADER + ";remarque"),
@@ -653,3 +653,189 @@ def test_each_director_imports_for_their_own_structures_only(dupont, other_struc
         )
     ]
     assert parse(csv_bytes([payment]), user=levignac_director).errors == []
+
+
+# --- Files as French offices save them ------------------------------------------------------
+
+# Accented names (é, è, ç, ô) and amounts with a decimal comma, as in the example.
+ACCENTED_ROWS = [
+    "facture;brax;DUP001;2L2026/0001EN;31/03/2026;Hugo;Journée à la forêt (goûter compris);"
+    "garde;04/03/2026;;1;36,07;;;;F-2026-1",
+    "reglement;brax;DUP001;;02/04/2026;;;;;;;;36,07;virement;;R-2026-1",
+]
+
+
+def test_windows_1252_utf8_and_bom_files_are_read_alike_and_imported_once(dupont, importer):
+    family_name = "Chloé Bénédicte Françoise Côté"
+    rows = [row.replace(";R-2026-1", ";R-2026-1") for row in ACCENTED_ROWS]
+    header = HEADER + ";commentaire"
+    rows = [row + f";{family_name}" for row in rows]
+    files = {
+        "UTF-8": csv_bytes(rows, header, "utf-8"),
+        "UTF-8 (BOM)": csv_bytes(rows, header, "utf-8-sig"),
+        "Windows-1252": csv_bytes(rows, header, "cp1252"),
+    }
+    assert len(set(files.values())) == 3
+
+    for expected, content in files.items():
+        plan = parse(content, user=importer)
+        assert plan.errors == []
+        assert (plan.encoding, plan.delimiter) == (expected, ";")
+        assert plan.invoices[0].lines[0].label == "Journée à la forêt (goûter compris)"
+        assert plan.payments[0].note == family_name
+        assert plan.payments[0].amount == Decimal("36.07")
+        run(plan, by=importer)
+
+    # Three files, one import: the second and third found everything already imported.
+    assert Invoice.objects.get().total == Decimal("36.07")
+    assert Payment.objects.get().note == family_name
+    assert family_balance(dupont) == Decimal("0.00")
+
+
+def test_iso_8859_15_is_told_from_windows_1252(dupont, importer):
+    rows = [ACCENTED_ROWS[1] + ";Œuvre sociale : 36,07 € remboursés"]
+    plan = parse(csv_bytes(rows, HEADER + ";commentaire", "iso8859_15"), user=importer)
+    assert plan.errors == []
+    assert plan.encoding == "ISO-8859-15"
+    assert plan.payments[0].note == "Œuvre sociale : 36,07 € remboursés"
+
+
+def test_a_comma_separated_file_is_read_with_its_quoted_decimals(dupont, importer):
+    header = HEADER.replace(";", ",")
+    rows = [
+        'reglement,brax,DUP001,,02/04/2026,,,,,,,,"36,07",virement,,R-2026-1',
+    ]
+    plan = parse(csv_bytes(rows, header), user=importer)
+    assert plan.errors == []
+    assert (plan.delimiter, plan.payments[0].amount) == (",", Decimal("36.07"))
+
+
+PAYER_HEADER = "type;structure;famille;date;reference_externe;montant_reglement;mode;" + (
+    "payeur;type_payeur;tiers;reference"
+)
+
+
+@pytest.fixture
+def two_guardians(dupont):
+    from tests.factories.parents import GuardianFactory
+
+    mother = GuardianFactory(family=dupont, first_name="Claire", email="claire@example.org")
+    father = GuardianFactory(family=dupont, first_name="Marc", email="marc@example.org")
+    return mother, father
+
+
+def test_payer_third_party_and_cesu_columns_mean_what_the_admin_form_means(
+    dupont, importer, two_guardians
+):
+    mother, father = two_guardians
+    rows = [
+        "reglement;brax;DUP001;02/04/2026;R1;30,00;virement;marc@example.org;;;",
+        "reglement;brax;DUP001;03/04/2026;R2;20,00;virement;Claire DUPONT;famille;;",
+        "reglement;brax;DUP001;04/04/2026;R3;50,00;virement;;tiers;CAF de la Haute-Garonne;",
+        "reglement;brax;DUP001;05/04/2026;R4;15,00;virement;;;Comité d'entreprise Airbus;",
+        "reglement;brax;DUP001;06/04/2026;R5;12,00;cesu;;;;CESU 2026-04-0001",
+    ]
+    plan = parse(csv_bytes(rows, PAYER_HEADER), user=importer)
+    assert plan.errors == []
+    run(plan, by=importer)
+
+    by_ref = {p.external_reference: p for p in Payment.objects.all()}
+    assert (by_ref["R1"].payer, by_ref["R1"].payer_kind) == (father, Payment.PayerKind.FAMILY)
+    assert by_ref["R2"].payer == mother
+    assert (by_ref["R3"].payer_kind, by_ref["R3"].third_party_name) == (
+        Payment.PayerKind.THIRD_PARTY,
+        "CAF de la Haute-Garonne",
+    )
+    assert by_ref["R4"].payer_kind == Payment.PayerKind.THIRD_PARTY
+    assert (by_ref["R5"].method, by_ref["R5"].reference) == ("cesu", "CESU 2026-04-0001")
+
+
+def test_a_third_party_payment_is_not_certified_as_the_familys(dupont, importer):
+    from billing.certificates.computation import compute_certificates
+
+    hugo = dupont.children.get(first_name="Hugo")
+    rows = [
+        "facture;brax;DUP001;2L2025/0001EN;31/03/2025;Hugo;Mercredis;garde;05/03/2025;;4;10,00;"
+        ";;;F1",
+    ]
+    payments = [
+        "reglement;brax;DUP001;10/04/2025;R1;25,00;virement;;tiers;CAF de la Haute-Garonne;",
+        "reglement;brax;DUP001;12/04/2025;R2;15,00;virement;;;;",
+    ]
+    run(parse(csv_bytes(rows), user=importer), by=importer)
+    run(parse(csv_bytes(payments, PAYER_HEADER), user=importer), by=importer)
+
+    year = compute_certificates(dupont, 2025)
+    parts = [part for payer in year.payers.values() for part in payer.children.values()]
+    assert sum(part.care for part in parts if part.child == hugo) == Decimal("15.00")
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            "reglement;brax;DUP001;02/04/2026;R1;30,00;virement;;tiers;;",
+            "Un règlement par un tiers a besoin de son nom (colonne « tiers »).",
+        ),
+        (
+            "reglement;brax;DUP001;02/04/2026;R1;30,00;virement;inconnu@example.org;;;",
+            "Colonne « payeur » : « inconnu@example.org » n'est pas un responsable de la "
+            "famille DUPONT (DUP001) (indiquez son adresse e-mail ou ses prénom et nom).",
+        ),
+        (
+            "reglement;brax;DUP001;02/04/2026;R1;30,00;virement;;mairie;;",
+            "Type de payeur « mairie » inconnu (valeurs possibles : famille, tiers).",
+        ),
+        (
+            "reglement;brax;DUP001;02/04/2026;R1;30,00;virement;marc@example.org;tiers;CAF;",
+            "Un règlement est fait soit par un responsable (« payeur »), soit par un tiers.",
+        ),
+    ],
+)
+def test_payer_columns_errors_are_clear(dupont, importer, two_guardians, row, message):
+    plan = parse(csv_bytes([row], PAYER_HEADER), user=importer)
+    assert plan.errors == [(2, message)]
+    assert nothing_imported()
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_the_template_file_is_offered_and_reads_back(dupont, import_client):
+    page = import_client.get(reverse("billing_import"))
+    assert reverse("billing_import_template") in page.content.decode()
+    response = import_client.get(reverse("billing_import_template"))
+    assert response.status_code == 200
+    content = response.content
+    assert content.startswith(b"\xef\xbb\xbf")
+    header = content.decode("utf-8-sig").splitlines()[0].split(";")
+    assert header[:5] == ["type", "structure", "famille", "date", "reference_externe"]
+    assert {"payeur", "type_payeur", "tiers", "reference"} <= set(header)
+    # Every column of the template is one the import reads.
+    plan = parse(content)
+    assert not any("inconnue" in message for _line, message in plan.errors)
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_the_template_is_for_importers_only(dupont, guardian, client, verified_client):
+    assert client.get(reverse("billing_import_template")).status_code == 302  # anonymous
+    client.force_login(guardian.user)
+    response = client.get(reverse("billing_import_template"))
+    assert "/admin/login/" in response["Location"]
+    setup_roles()
+    communication = UserFactory(username="communication.template")
+    communication.groups.add(Group.objects.get(name=COMMUNICATION_GROUP))
+    refused = verified_client(communication).get(reverse("billing_import_template"))
+    assert (refused.status_code, refused["Location"]) == (302, "/admin/")
+
+
+def test_a_file_no_single_byte_encoding_reads_is_refused_with_advice(dupont, importer):
+    # 0x81 is undefined in Windows-1252 and the file has no ISO-8859-15 letter.
+    content = csv_bytes([ACCENTED_ROWS[1] + ";caf\x81"], HEADER + ";commentaire", "latin-1")
+    plan = parse(content, user=importer)
+    assert plan.errors == [
+        (
+            2,
+            "L'encodage du fichier n'est pas reconnu (UTF-8 ou Windows-1252 attendu). "
+            "Enregistrez-le à nouveau au format « CSV UTF-8 » (LibreOffice : jeu de caractères "
+            "« Unicode (UTF-8) »).",
+        )
+    ]
