@@ -456,6 +456,9 @@ def issue_invoice(invoice, *, by=None, issue_date=None, number=None, render_pdf=
             invoice.period_start = min(line.service_date for line in lines)
         if not invoice.period_end:
             invoice.period_end = max(line.service_end or line.service_date for line in lines)
+        # What the family had already paid in advance (its credit), printed on the PDF; set
+        # before the issued row is written, which the database then keeps as it is.
+        invoice.paid_at_issue = min(max(-family_balance(family), ZERO), invoice.total)
         invoice._service_write = True
         try:
             invoice.save()
@@ -464,14 +467,12 @@ def issue_invoice(invoice, *, by=None, issue_date=None, number=None, render_pdf=
                 _("The number %(number)s is already used.") % {"number": invoice.number}
             ) from exc
         _write_invoice_entries(invoice, lines)
-        credit_before = -family_balance(family) + invoice.total
         _allocate_locked(family, by, on_date=issue_date)
-        invoice.paid_at_issue = min(max(credit_before, ZERO), invoice.total)
         if render_pdf:
             from .pdf import store_invoice_pdf
 
             store_invoice_pdf(invoice)
-        invoice.save(update_fields=["paid_at_issue", "pdf"])
+            invoice.save(update_fields=["pdf"])
         # The caller gets the issued invoice back: it must be as locked as any other copy.
         invoice._service_write = False
         log(
