@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 siret_validator = RegexValidator(r"^\d{14}$", _("A SIRET number has 14 digits."))
@@ -197,6 +198,48 @@ class Structure(models.Model):
             raise ValidationError(
                 {"certificate_publication_day": _("This day does not exist in that month.")}
             ) from exc
+        errors = {}
+        for field, clash in self.numbering_clashes().items():
+            errors[field] = (
+                _(
+                    "%(structure)s issues its numbers under the same SIRET (%(siret)s) with "
+                    "the same prefix and suffix: two documents would both be numbered "
+                    "%(example)s. Give each structure sharing a SIRET its own prefix."
+                )
+                % clash
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def sharing_siret(self):
+        """Other structures whose documents carry the same SIRET as this one's."""
+        association_siret = self.association.siret if self.association_id else ""
+        siret = self.siret or association_siret
+        others = Structure.objects.exclude(pk=self.pk).select_related("association")
+        return [other for other in others if other.legal_siret == siret]
+
+    def numbering_clashes(self):
+        """{field: details} for each series (invoices, credit notes) that another structure
+        under the same SIRET numbers identically: a SIRET's invoice numbers must be unique.
+        """
+        series = {
+            "invoice_prefix": ("invoice_prefix", "invoice_suffix"),
+            "credit_note_prefix": ("credit_note_prefix", "credit_note_suffix"),
+        }
+        clashes = {}
+        for other in self.sharing_siret():
+            for field, (prefix, suffix) in series.items():
+                mine = (getattr(self, prefix), getattr(self, suffix))
+                if field not in clashes and mine == (
+                    getattr(other, prefix),
+                    getattr(other, suffix),
+                ):
+                    clashes[field] = {
+                        "structure": other,
+                        "siret": other.legal_siret,
+                        "example": f"{mine[0]}{timezone.localdate().year}/0001{mine[1]}",
+                    }
+        return clashes
 
     @property
     def legal_siret(self):
