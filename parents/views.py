@@ -12,6 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
+from wagtail.admin.views.account import LogoutView as WagtailLogoutView
+
 from axes.utils import reset as reset_axes_attempts
 
 from .forms import FamilyLoginForm, FamilyPasswordResetForm
@@ -71,7 +73,24 @@ class FamilyLoginView(auth_views.LoginView):
 
 
 class FamilyLogoutView(auth_views.LogoutView):
-    pass
+    """POST only (Django's own rule): a link or an image cannot log a parent out."""
+
+
+class AdminLogoutView(WagtailLogoutView):
+    """Wagtail's logout, on POST only and always ending the session on the server.
+
+    Wagtail's view deletes the session cookie whatever the method, so a GET answered 405
+    but dropped the cookie while the session stayed valid in the store: anyone holding the
+    session id kept it. A GET now changes nothing; a POST flushes the session (Django's
+    `logout`) before the cookie is removed.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method.lower() not in self.http_method_names or request.method == "OPTIONS":
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        # POST: Django's logout() flushes the session from the store, then Wagtail drops the
+        # cookie.
+        return super().dispatch(request, *args, **kwargs)
 
 
 @method_decorator(sensitive_post_parameters(), name="dispatch")

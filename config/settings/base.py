@@ -259,6 +259,9 @@ WAGTAIL_SITE_NAME = "Portail Familles"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No avatar from gravatar.com: the admin would tell a third party which staff e-mail
+# addresses log in, and when. Wagtail shows its default avatar (or an uploaded one) instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français"), ("en", "English")]
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 # Documents published for families (forms_library.validators also checks their content).
