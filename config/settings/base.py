@@ -155,8 +155,13 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
 # Login throttling (django-axes): the lock is on the pair (username, IP), so a stranger
-# guessing from elsewhere cannot lock a parent out of their own account.
+# guessing a few times from elsewhere cannot lock a parent out of their own account; wider
+# limits per IP (password spraying) and per login (guesses from many addresses) stop what
+# the pair rule lets through (parents/throttling.py).
+AXES_HANDLER = "parents.throttling.LoginThrottleHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_IP_FAILURE_LIMIT = int(os.environ.get("AXES_IP_FAILURE_LIMIT", "20"))
+AXES_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("AXES_ACCOUNT_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
