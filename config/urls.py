@@ -10,13 +10,19 @@ from wagtail.documents import urls as wagtaildocs_urls
 from billing.payment_views import stripe_webhook
 from forms_library.views import serve_document
 from home.api import api_router
-from parents.views import AdminLogoutView
+from parents.views import AdminLogoutView, StaffPasswordResetView
 
 urlpatterns = [
     # The second-factor pages sit under /admin/ but before Wagtail's own routes.
     path("admin/2fa/", include("parents.otp_urls")),
     # Before Wagtail's own logout, which drops the cookie on a GET but keeps the session.
     path("admin/logout/", AdminLogoutView.as_view(), name="wagtailadmin_logout"),
+    # Wagtail's "forgotten password", throttled (its form is set in settings: staff only).
+    path(
+        "admin/password_reset/",
+        StaffPasswordResetView.as_view(),
+        name="wagtailadmin_password_reset",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     # Wagtail's document serve view, wrapped to send caching headers that follow privacy.
     re_path(r"^documents/(\d+)/(.*)$", serve_document, name="document-serve"),

@@ -1,9 +1,12 @@
+import unicodedata
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -13,12 +16,15 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
 from wagtail.admin.views.account import LogoutView as WagtailLogoutView
+from wagtail.admin.views.account import PasswordResetView as WagtailPasswordResetView
 
+from axes.helpers import get_client_ip_address
 from axes.utils import reset as reset_axes_attempts
 
 from .forms import FamilyLoginForm, FamilyPasswordResetForm
 from .menu import build_menu
 from .models import User
+from .ratelimit import consume
 from .tokens import invitation_token_generator
 
 
@@ -113,8 +119,43 @@ class UserSpaceView(FamilyAreaMixin, FormView):
         return redirect("parents:user-space")
 
 
+class ThrottledPasswordResetMixin:
+    """Limits "forgotten password" e-mails per address and per client IP.
+
+    Per IP, the form answers 429 with a message: whoever is refused learns nothing about any
+    address. Per address, the answer stays the usual "sent" page but no e-mail leaves, so a
+    mailbox cannot be flooded and the page still does not tell known addresses from others.
+    """
+
+    def form_valid(self, form):
+        ip_address = get_client_ip_address(self.request) or "unknown"
+        if not consume(
+            "password-reset-ip",
+            ip_address,
+            limit=settings.PASSWORD_RESET_IP_LIMIT,
+            window=settings.PASSWORD_RESET_THROTTLE_WINDOW,
+        ):
+            form.add_error(
+                None, _("Too many requests from your network. Please try again in an hour.")
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        address = unicodedata.normalize("NFKC", form.cleaned_data["email"]).casefold()
+        if not consume(
+            "password-reset-address",
+            address,
+            limit=settings.PASSWORD_RESET_EMAIL_LIMIT,
+            window=settings.PASSWORD_RESET_THROTTLE_WINDOW,
+        ):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+class StaffPasswordResetView(ThrottledPasswordResetMixin, WagtailPasswordResetView):
+    """Wagtail's /admin/password_reset/, throttled; its form serves staff logins only."""
+
+
 @method_decorator(never_cache, name="dispatch")
-class FamilyPasswordResetView(auth_views.PasswordResetView):
+class FamilyPasswordResetView(ThrottledPasswordResetMixin, auth_views.PasswordResetView):
     template_name = "parents/account/password_reset_form.html"
     form_class = FamilyPasswordResetForm
     subject_template_name = "parents/email/password_reset_subject.txt"

@@ -144,6 +144,13 @@ AUTH_PASSWORD_VALIDATORS = [
 # Lifetime of the links sent by email, in seconds.
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60)))
 INVITATION_TIMEOUT = int(os.environ.get("INVITATION_TIMEOUT", str(7 * 24 * 60 * 60)))
+# "Forgotten password" e-mails allowed per address and per client IP within the window
+# (seconds), on the family and the admin pages alike (parents.views.ThrottledPasswordResetMixin).
+PASSWORD_RESET_EMAIL_LIMIT = int(os.environ.get("PASSWORD_RESET_EMAIL_LIMIT", "3"))
+PASSWORD_RESET_IP_LIMIT = int(os.environ.get("PASSWORD_RESET_IP_LIMIT", "10"))
+PASSWORD_RESET_THROTTLE_WINDOW = 60 * 60
+# Wagtail's own /admin/password_reset/ sends links to staff logins only.
+WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "parents.forms.StaffPasswordResetForm"
 
 # Sessions: an absolute limit from login, and idle limits that differ for staff and parents.
 SESSION_COOKIE_AGE = 12 * 60 * 60
