@@ -340,3 +340,6 @@ class RateLimitHit(models.Model):
         verbose_name = _("rate limit hit")
         verbose_name_plural = _("rate limit hits")
         indexes = [models.Index(fields=["scope", "key", "created_at"])]
+
+    def __str__(self):
+        return f"{self.scope} {self.created_at:%Y-%m-%d %H:%M}"

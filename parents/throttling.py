@@ -26,7 +26,8 @@ from axes.signals import user_locked_out
 
 
 def _recent_attempts():
-    return AccessAttempt.objects.filter(attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME)
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return AccessAttempt.objects.filter(attempt_time__gte=since)
 
 
 def ip_failures(ip_address):
@@ -40,8 +41,10 @@ def account_failures(username):
     """(failures, distinct addresses) for a login across all addresses."""
     if not username:
         return 0, 0
-    totals = _recent_attempts().filter(username=username).aggregate(
-        total=Sum("failures_since_start"), addresses=Count("ip_address", distinct=True)
+    totals = (
+        _recent_attempts()
+        .filter(username=username)
+        .aggregate(total=Sum("failures_since_start"), addresses=Count("ip_address", distinct=True))
     )
     return totals["total"] or 0, totals["addresses"]
 

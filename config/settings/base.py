@@ -150,7 +150,7 @@ PASSWORD_RESET_EMAIL_LIMIT = int(os.environ.get("PASSWORD_RESET_EMAIL_LIMIT", "3
 PASSWORD_RESET_IP_LIMIT = int(os.environ.get("PASSWORD_RESET_IP_LIMIT", "10"))
 PASSWORD_RESET_THROTTLE_WINDOW = 60 * 60
 # Wagtail's own /admin/password_reset/ sends links to staff logins only.
-WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "parents.forms.StaffPasswordResetForm"
+WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "parents.forms.StaffPasswordResetForm"  # noqa: S105
 
 # Sessions: an absolute limit from login, and idle limits that differ for staff and parents.
 SESSION_COOKIE_AGE = 12 * 60 * 60
