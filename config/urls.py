@@ -17,6 +17,8 @@ urlpatterns = [
     path("admin/2fa/", include("parents.otp_urls")),
     # Before Wagtail's own logout, which drops the cookie on a GET but keeps the session.
     path("admin/logout/", AdminLogoutView.as_view(), name="wagtailadmin_logout"),
+    # Reports narrowed to the user's structures (site history) or kept for superusers.
+    path("admin/reports/", include("parents.report_urls")),
     # Wagtail's "forgotten password", throttled (its form is set in settings: staff only).
     path(
         "admin/password_reset/",

@@ -47,3 +47,22 @@ def latest_library_documents(structure=None, limit=5):
 @hooks.register("register_admin_viewset")
 def register_collection_privacy_viewset():
     return CollectionPrivacyViewSet("collection_privacy")
+
+
+@hooks.register("register_log_scopes")
+def register_media_log_scopes():
+    """Audit entries about documents and images: those of collections the user works in."""
+    from wagtail.documents import get_document_model
+    from wagtail.documents.permissions import permission_policy as document_policy
+    from wagtail.images import get_image_model
+    from wagtail.images.permissions import permission_policy as image_policy
+
+    actions = ["add", "change", "choose", "delete"]
+    return {
+        get_document_model(): lambda user: document_policy.instances_user_has_any_permission_for(
+            user, actions
+        ),
+        get_image_model(): lambda user: image_policy.instances_user_has_any_permission_for(
+            user, actions
+        ),
+    }
