@@ -6,20 +6,16 @@ from datetime import timedelta
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-import pytest
-from openpyxl import load_workbook
 from wagtail.log_actions import log
 from wagtail.models import Page
+
+import pytest
+from openpyxl import load_workbook
 
 from parents.roles import COMMUNICATION_GROUP
 from parents.services import invite_guardian
 from reservations import services as reservations_services
 from tests.factories.billing import issued_invoice, line
-from tests.factories.content import (  # noqa: F401 - fixtures
-    brax_page,
-    home,
-    levignac_page,
-)
 from tests.factories.parents import ChildFactory, FamilyFactory, GuardianFactory, UserFactory
 from tests.reservations.factories import slot, unit, wednesdays
 
