@@ -274,4 +274,4 @@ class SuperuserOnlyMixin:
 
 
 class SuperuserPageTypesUsageView(SuperuserOnlyMixin, PageTypesUsageReportView):
-    """"Page types usage" names the last edited page of each type across all structures."""
+    """ "Page types usage" names the last edited page of each type across all structures."""

@@ -40,9 +40,10 @@ def scope_log_entries(queryset, user):
         content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
         # object_id is text in the log table: compare with the primary keys cast to text.
         object_ids = (
-            scope(user).order_by().annotate(log_object_id=Cast("pk", CharField())).values(
-                "log_object_id"
-            )
+            scope(user)
+            .order_by()
+            .annotate(log_object_id=Cast("pk", CharField()))
+            .values("log_object_id")
         )
         condition |= Q(content_type=content_type, object_id__in=object_ids)
     return queryset.filter(condition)

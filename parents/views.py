@@ -27,6 +27,9 @@ from .models import User
 from .ratelimit import consume
 from .tokens import invitation_token_generator
 
+# The largest primary key the database holds: a bigger id in a URL names nothing.
+MAX_DATABASE_ID = 2**63 - 1
+
 
 @method_decorator(never_cache, name="dispatch")
 class FamilyAreaMixin(LoginRequiredMixin):
@@ -41,6 +44,12 @@ class FamilyAreaMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
+        if any(
+            isinstance(value, int) and not 0 <= value <= MAX_DATABASE_ID
+            for value in kwargs.values()
+        ):
+            # An id the database cannot hold names nothing (and would overflow the query).
+            raise Http404
         guardian = request.user.guardian_or_none
         if guardian is None:
             # Staff logins have no family: the family area does not exist for them.

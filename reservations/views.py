@@ -49,11 +49,19 @@ def report(request, events, errors):
         services.confirm(events)
 
 
+# The largest primary key the database can hold: a bigger number names nothing, and
+# handing it to the database would raise an overflow error instead of a 404.
+MAX_ID = 2**63 - 1
+
+
 def int_list(values):
     try:
-        return sorted({int(value) for value in values})
+        ids = {int(value) for value in values if str(value).isascii()}
     except (TypeError, ValueError):
         raise Http404 from None
+    if len(ids) != len(set(values)) or any(not 0 < pk <= MAX_ID for pk in ids):
+        raise Http404
+    return sorted(ids)
 
 
 class BookingsMixin(FamilyAreaMixin):

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the request: a NUL byte would only end in a database error.
+    "parents.middleware.RejectNulBytesMiddleware",
     # Outside the session and CSRF middleware: it must see every cookie the response sets.
     "home.middleware.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
