@@ -66,3 +66,12 @@ def register_media_log_scopes():
             user, actions
         ),
     }
+
+
+@hooks.register("construct_admin_api", order=100)
+def scope_admin_api(router):
+    """After Wagtail's own registrations (order): its endpoints list every collection."""
+    from .admin_scoping import ScopedDocumentsAdminAPIViewSet, ScopedImagesAdminAPIViewSet
+
+    router.register_endpoint("images", ScopedImagesAdminAPIViewSet)
+    router.register_endpoint("documents", ScopedDocumentsAdminAPIViewSet)
