@@ -53,18 +53,13 @@ def register_collection_privacy_viewset():
 def register_media_log_scopes():
     """Audit entries about documents and images: those of collections the user works in."""
     from wagtail.documents import get_document_model
-    from wagtail.documents.permissions import permission_policy as document_policy
     from wagtail.images import get_image_model
-    from wagtail.images.permissions import permission_policy as image_policy
 
-    actions = ["add", "change", "choose", "delete"]
+    from .admin_scoping import usable_collection_members
+
     return {
-        get_document_model(): lambda user: document_policy.instances_user_has_any_permission_for(
-            user, actions
-        ),
-        get_image_model(): lambda user: image_policy.instances_user_has_any_permission_for(
-            user, actions
-        ),
+        model: lambda user, model=model: usable_collection_members(model, user)
+        for model in (get_document_model(), get_image_model())
     }
 
 

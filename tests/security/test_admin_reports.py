@@ -12,6 +12,7 @@ from wagtail.models import Page
 import pytest
 from openpyxl import load_workbook
 
+from billing.models import Invoice
 from parents.roles import COMMUNICATION_GROUP
 from parents.services import invite_guardian
 from reservations import services as reservations_services
@@ -41,6 +42,8 @@ def admin_user(db):
 def levignac_history(other_structure, admin_user):
     """What the issue saw leak: an invoice number, a family name, a guardian's full name, a
     child's first name and a booking, all of Lévignac, all in the audit log."""
+    other_structure.invoice_prefix = "LV"  # its own series, told apart from Brax's
+    other_structure.save()
     family = FamilyFactory(structure=other_structure, name="BERNARDIN", reference="BER777")
     guardian = GuardianFactory(
         family=family,
@@ -60,6 +63,7 @@ def levignac_history(other_structure, admin_user):
 
 @pytest.fixture
 def brax_history(structure, family, admin_user):
+    issued_invoice(family, line("7.00"), by=admin_user)
     guardian = GuardianFactory(
         family=family,
         first_name="Bérénice",
@@ -92,8 +96,10 @@ def test_site_history_shows_only_the_directors_structures(
     content = response.content.decode()
     assert_no_leak(content)
     assert levignac_history["invoice"].number not in content
-    # The director's own structure stays readable.
+    # The director's own structure stays readable, invoices included.
     assert "Bérénice DUPONT" in content
+    brax_invoice = Invoice.objects.get(family__structure__slug="brax")
+    assert brax_invoice.number in content
     results = director_client.get(SITE_HISTORY + "results/").content.decode()
     assert_no_leak(results)
     assert "Bérénice DUPONT" in results
