@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -70,3 +71,27 @@ def register_billing_import_menu_item():
     return ImportMenuItem(
         _("Billing import"), reverse("billing_import"), icon_name="upload", order=310
     )
+
+
+@hooks.register("register_log_scopes")
+def register_billing_log_scopes():
+    """Audit entries about invoices, credit notes, payments, attempts and certificates follow
+    each model's staff scope (its structure's directors); certificate runs their structure's."""
+    from parents.models import Structure
+
+    from .certificates.models import CertificateRun
+    from .ledger.models import Payment, PaymentReversal
+
+    scopes = {
+        model: model.objects.for_staff
+        for model in apps.get_app_config("billing").get_models()
+        if hasattr(model.objects, "for_staff")
+    }
+    # Its queryset's for_staff is the ledger's generic one; a reversal belongs to its payment.
+    scopes[PaymentReversal] = lambda user: PaymentReversal.objects.filter(
+        payment__in=Payment.objects.for_staff(user)
+    )
+    scopes[CertificateRun] = lambda user: CertificateRun.objects.filter(
+        structure__in=Structure.objects.for_staff(user)
+    )
+    return scopes

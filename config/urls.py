@@ -8,12 +8,30 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from billing.online_payment.views import stripe_webhook
-from forms_library.views import serve_document
+from forms_library.admin_scoping import scoped_bulk_action
+from forms_library.views import serve_document, serve_media
 from home.api import api_router
+from parents.views import AdminLogoutView, StaffPasswordResetView
 
 urlpatterns = [
     # The second-factor pages sit under /admin/ but before Wagtail's own routes.
     path("admin/2fa/", include("parents.otp_urls")),
+    # Before Wagtail's own logout, which drops the cookie on a GET but keeps the session.
+    path("admin/logout/", AdminLogoutView.as_view(), name="wagtailadmin_logout"),
+    # Reports narrowed to the user's structures (site history) or kept for superusers.
+    path("admin/reports/", include("parents.report_urls")),
+    # Bulk actions list only the pages, documents and images the user may see.
+    path(
+        "admin/bulk/<str:app_label>/<str:model_name>/<str:action>/",
+        scoped_bulk_action,
+        name="wagtail_bulk_action",
+    ),
+    # Wagtail's "forgotten password", throttled (its form is set in settings: staff only).
+    path(
+        "admin/password_reset/",
+        StaffPasswordResetView.as_view(),
+        name="wagtailadmin_password_reset",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     # Wagtail's document serve view, wrapped to send caching headers that follow privacy.
     re_path(r"^documents/(\d+)/(.*)$", serve_document, name="document-serve"),
@@ -33,13 +51,9 @@ urlpatterns = [
     path("", include("home.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    from forms_library.views import not_served
-
-    # Documents are only ever sent by the serve view above, after the privacy check.
-    urlpatterns += [re_path(rf"^{settings.MEDIA_URL.lstrip('/')}documents/", not_served)]
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
-urlpatterns += [path("", include(wagtail_urls))]
+# Every environment: images are sent by the application after their collection's rule
+# (documents by their own serve view); the web server must not serve MEDIA_ROOT itself.
+urlpatterns += [
+    re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.+)$", serve_media, name="media-serve"),
+    path("", include(wagtail_urls)),
+]

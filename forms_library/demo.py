@@ -31,6 +31,11 @@ def load(association_page, structure_pages):
         "Commune de Brax — familles", brax, Visibility.FAMILIES, parent=brax_public
     )
     levignac_public = _collection("Commune de Lévignac", levignac, Visibility.PUBLIC)
+    # The director's signature for the certificates: staff of Brax only, never a public file.
+    brax_staff = _collection(
+        "Commune de Brax — direction", brax, Visibility.STAFF, parent=brax_public
+    )
+    _keep_signatures_private({brax: brax_staff})
 
     programme = _document(
         "Programme vacances Avril 2012",
@@ -102,6 +107,17 @@ def load(association_page, structure_pages):
             "summer": summer,
         },
     }
+
+
+def _keep_signatures_private(staff_collections):
+    """Move each structure's certificate signature into its staff-only collection (the
+    billing demo creates it in the root collection, which is public)."""
+    for structure, collection in staff_collections.items():
+        structure.refresh_from_db(fields=["certificate_signature"])
+        image = structure.certificate_signature
+        if image is not None and image.collection_id != collection.pk:
+            image.collection = collection
+            image.save(update_fields=["collection"])
 
 
 def _collection(name, structure, visibility, parent=None):

@@ -30,6 +30,8 @@ class LibraryEntriesField(serializers.Field):
 class Visibility(models.TextChoices):
     PUBLIC = "public", _("public")
     FAMILIES = "families", _("logged-in families of the structure")
+    # Signatures, scans for the office: never shown to families, only to the structure's staff.
+    STAFF = "staff", _("staff of the structure only")
 
 
 # Marks collections under a Wagtail CollectionViewRestriction in `effective_rules`.
@@ -137,6 +139,8 @@ class CollectionPrivacy(models.Model):
         return self.visibility == Visibility.PUBLIC
 
     def admits_family_of(self, structure):
+        if self.visibility == Visibility.STAFF:
+            return False
         return self.structure_id is None or self.structure_id == structure.pk
 
 

@@ -33,6 +33,10 @@ COLLECTION_PERMISSIONS = {
         ("wagtaildocs", "add_document"),
         ("wagtaildocs", "change_document"),
         ("wagtaildocs", "choose_document"),
+        # The certificate signature is an image the director uploads and chooses.
+        ("wagtailimages", "add_image"),
+        ("wagtailimages", "change_image"),
+        ("wagtailimages", "choose_image"),
     ],
 }
 

@@ -47,3 +47,26 @@ def latest_library_documents(structure=None, limit=5):
 @hooks.register("register_admin_viewset")
 def register_collection_privacy_viewset():
     return CollectionPrivacyViewSet("collection_privacy")
+
+
+@hooks.register("register_log_scopes")
+def register_media_log_scopes():
+    """Audit entries about documents and images: those of collections the user works in."""
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+
+    from .admin_scoping import usable_collection_members
+
+    return {
+        model: lambda user, model=model: usable_collection_members(model, user)
+        for model in (get_document_model(), get_image_model())
+    }
+
+
+@hooks.register("construct_admin_api", order=100)
+def scope_admin_api(router):
+    """After Wagtail's own registrations (order): its endpoints list every collection."""
+    from .admin_scoping import ScopedDocumentsAdminAPIViewSet, ScopedImagesAdminAPIViewSet
+
+    router.register_endpoint("images", ScopedImagesAdminAPIViewSet)
+    router.register_endpoint("documents", ScopedDocumentsAdminAPIViewSet)

@@ -6,6 +6,7 @@ documents and images of public collections. Anything else is a 404, even by id.
 """
 
 from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
@@ -15,11 +16,20 @@ from rest_framework.renderers import JSONRenderer
 
 from .views import public_collection_members
 
+# Beyond this, SQL OFFSET overflows the database's integer (a 500); no listing is that long.
+MAX_OFFSET = 10**9
+
 
 class PublicAPIMixin:
     authentication_classes = []
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
+
+    def paginate_queryset(self, queryset):
+        offset = self.request.GET.get("offset", "0")
+        if offset.isascii() and offset.isdigit() and int(offset) > MAX_OFFSET:
+            raise BadRequestError(f"offset must be at most {MAX_OFFSET}")
+        return super().paginate_queryset(queryset)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -6,7 +6,9 @@ so an object of another structure answers 404 whatever the URL typed.
 """
 
 from django.contrib.admin.utils import quote, unquote
-from django.db.models import Count
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, IntegerField, Value
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -15,14 +17,19 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from wagtail.admin import messages
+from wagtail.admin.filters import ContentTypeFilter
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.views.generic.usage import UsageView
+from wagtail.admin.views.reports.audit_logging import LogEntriesView, SiteHistoryReportFilterSet
+from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportView
+from wagtail.log_actions import registry as log_action_registry
 
-from .models import Family, Guardian
+from .log_scopes import viewable_log_entries
+from .models import Family, Guardian, User
 from .services import invite_guardian, update_guardian_email
 
 
@@ -200,3 +207,71 @@ class SendLoginDetailsView(
             % {"name": guardian.full_name, "email": guardian.email},
         )
         return redirect(self.edit_url)
+
+
+class ScopedSiteHistoryFilterSet(SiteHistoryReportFilterSet):
+    """The site history's filters, offering only users, types and actions of readable entries."""
+
+    object_type = ContentTypeFilter(
+        label=gettext_lazy("Type"),
+        method="filter_object_type",
+        queryset=lambda request: ContentType.objects.filter(
+            pk__in={
+                pk
+                for log_model in log_action_registry.get_log_entry_models()
+                for pk in viewable_log_entries(log_model, request.user).get_content_type_ids()
+            }
+        ).order_by("model"),
+    )
+
+    def get_action_choices(self):
+        actions = set()
+        for log_model in log_action_registry.get_log_entry_models():
+            actions.update(viewable_log_entries(log_model, self.request.user).get_actions())
+        return [choice for choice in log_action_registry.get_choices() if choice[0] in actions]
+
+    def get_user_choices(self):
+        user_ids = set()
+        for log_model in log_action_registry.get_log_entry_models():
+            user_ids.update(viewable_log_entries(log_model, self.request.user).get_user_ids())
+        return User.objects.filter(pk__in=user_ids).order_by(User.USERNAME_FIELD)
+
+    class Meta(SiteHistoryReportFilterSet.Meta):
+        pass
+
+
+class ScopedSiteHistoryView(LogEntriesView):
+    """Wagtail's "Site history" report (page, CSV and XLSX), limited to readable entries.
+
+    Wagtail's view is kept whole (filters, export, decoration); only the per-model querysets
+    it unions go through `viewable_log_entries`, so a director reads the history of their
+    own structures' objects and pages, nothing else.
+    """
+
+    filterset_class = ScopedSiteHistoryFilterSet
+
+    def get_filtered_queryset(self):
+        self.log_models = list(log_action_registry.get_log_entry_models())
+        queryset = None
+        for index, log_model in enumerate(self.log_models):
+            sub_queryset = (
+                viewable_log_entries(log_model, self.request.user)
+                .values("pk", "timestamp")
+                .annotate(log_model_index=Value(index, output_field=IntegerField()))
+            )
+            sub_queryset = self.filter_queryset(sub_queryset).order_by()
+            queryset = sub_queryset if queryset is None else queryset.union(sub_queryset, all=True)
+        return queryset.order_by("-timestamp")
+
+
+class SuperuserOnlyMixin:
+    """For Wagtail reports that cannot be narrowed to a structure: superusers only."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class SuperuserPageTypesUsageView(SuperuserOnlyMixin, PageTypesUsageReportView):
+    """ "Page types usage" names the last edited page of each type across all structures."""

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from wagtail.admin.forms.auth import PasswordResetForm as WagtailPasswordResetForm
+
 from .models import User
 
 
@@ -77,6 +79,21 @@ class FamilyPasswordResetForm(PasswordResetForm):
                 to_email,
                 html_email_template_name=html_email_template_name,
             )
+
+
+class StaffPasswordResetForm(WagtailPasswordResetForm):
+    """Wagtail's "forgotten password" at /admin/password_reset/, for staff logins only.
+
+    Parents have their own page in the family area; an admin reset link sent to a parent
+    would only lead them to a login page that is not theirs (and tell whoever typed the
+    address that it belongs to a parent). Unknown and non-staff addresses get the same
+    answer and no e-mail.
+    """
+
+    def get_users(self, email):
+        from .middleware import can_access_admin
+
+        return (user for user in super().get_users(email) if can_access_admin(user))
 
 
 def _same_address(a, b):

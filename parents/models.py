@@ -366,3 +366,23 @@ class Child(models.Model):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
+
+
+class RateLimitHit(models.Model):
+    """One request counted against a rate limit (password-reset e-mails per address and per IP).
+
+    Kept in the database rather than a per-process cache so that every server process shares
+    the counts; `key` is a hash, so addresses typed by visitors are not stored.
+    """
+
+    scope = models.CharField(max_length=50)
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("rate limit hit")
+        verbose_name_plural = _("rate limit hits")
+        indexes = [models.Index(fields=["scope", "key", "created_at"])]
+
+    def __str__(self):
+        return f"{self.scope} {self.created_at:%Y-%m-%d %H:%M}"

@@ -141,7 +141,7 @@ def _invite(guardian, by):
 
 def _send_email(to, template, context):
     """Render a French email (text and HTML) now, and send it once the transaction commits."""
-    structure = context["structure"]
+    structure = context.get("structure")
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"parents/email/{template}_subject.txt", context)
         text = render_to_string(f"parents/email/{template}.txt", context)
@@ -150,11 +150,36 @@ def _send_email(to, template, context):
         " ".join(subject.split()),
         text,
         to=[to],
-        reply_to=[structure.email] if structure.email else None,
+        reply_to=[structure.email] if structure and structure.email else None,
     )
     message.attach_alternative(html, "text/html")
     # robust: a mail server failure is logged; the director can send the details again.
     transaction.on_commit(message.send, robust=True)
+
+
+def notify_account_locked(user, *, failures, addresses):
+    """Tell a login's owner their account is locked after failed attempts from several places.
+
+    Sent once per lock (the caller decides when the limit is crossed); says how to get back
+    in at once (a new password lifts the lock) and never says where the attempts came from
+    beyond their count, so the message is harmless if the mailbox is read by someone else.
+    """
+    if not user.email:
+        return
+    guardian = user.guardian_or_none
+    _send_email(
+        user.email,
+        "account_locked",
+        {
+            "user": user,
+            "guardian": guardian,
+            "structure": guardian.family.structure if guardian else None,
+            "failures": failures,
+            "addresses": addresses,
+            "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+            "reset_url": f"{settings.SITE_URL}{reverse('parents:password-reset')}",
+        },
+    )
 
 
 def _unique_username(guardian):

@@ -1,9 +1,12 @@
+import unicodedata
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -12,12 +15,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
+from wagtail.admin.views.account import LogoutView as WagtailLogoutView
+from wagtail.admin.views.account import PasswordResetView as WagtailPasswordResetView
+
+from axes.helpers import get_client_ip_address
 from axes.utils import reset as reset_axes_attempts
 
 from .forms import FamilyLoginForm, FamilyPasswordResetForm
 from .menu import build_menu
 from .models import User
+from .ratelimit import consume
 from .tokens import invitation_token_generator
+
+# The largest primary key the database holds: a bigger id in a URL names nothing.
+MAX_DATABASE_ID = 2**63 - 1
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -33,6 +44,12 @@ class FamilyAreaMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
+        if any(
+            isinstance(value, int) and not 0 <= value <= MAX_DATABASE_ID
+            for value in kwargs.values()
+        ):
+            # An id the database cannot hold names nothing (and would overflow the query).
+            raise Http404
         guardian = request.user.guardian_or_none
         if guardian is None:
             # Staff logins have no family: the family area does not exist for them.
@@ -71,7 +88,24 @@ class FamilyLoginView(auth_views.LoginView):
 
 
 class FamilyLogoutView(auth_views.LogoutView):
-    pass
+    """POST only (Django's own rule): a link or an image cannot log a parent out."""
+
+
+class AdminLogoutView(WagtailLogoutView):
+    """Wagtail's logout, on POST only and always ending the session on the server.
+
+    Wagtail's view deletes the session cookie whatever the method, so a GET answered 405
+    but dropped the cookie while the session stayed valid in the store: anyone holding the
+    session id kept it. A GET now changes nothing; a POST flushes the session (Django's
+    `logout`) before the cookie is removed.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method.lower() not in self.http_method_names or request.method == "OPTIONS":
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        # POST: Django's logout() flushes the session from the store, then Wagtail drops the
+        # cookie.
+        return super().dispatch(request, *args, **kwargs)
 
 
 @method_decorator(sensitive_post_parameters(), name="dispatch")
@@ -94,8 +128,43 @@ class UserSpaceView(FamilyAreaMixin, FormView):
         return redirect("parents:user-space")
 
 
+class ThrottledPasswordResetMixin:
+    """Limits "forgotten password" e-mails per address and per client IP.
+
+    Per IP, the form answers 429 with a message: whoever is refused learns nothing about any
+    address. Per address, the answer stays the usual "sent" page but no e-mail leaves, so a
+    mailbox cannot be flooded and the page still does not tell known addresses from others.
+    """
+
+    def form_valid(self, form):
+        ip_address = get_client_ip_address(self.request) or "unknown"
+        if not consume(
+            "password-reset-ip",
+            ip_address,
+            limit=settings.PASSWORD_RESET_IP_LIMIT,
+            window=settings.PASSWORD_RESET_THROTTLE_WINDOW,
+        ):
+            form.add_error(
+                None, _("Too many requests from your network. Please try again in an hour.")
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        address = unicodedata.normalize("NFKC", form.cleaned_data["email"]).casefold()
+        if not consume(
+            "password-reset-address",
+            address,
+            limit=settings.PASSWORD_RESET_EMAIL_LIMIT,
+            window=settings.PASSWORD_RESET_THROTTLE_WINDOW,
+        ):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+class StaffPasswordResetView(ThrottledPasswordResetMixin, WagtailPasswordResetView):
+    """Wagtail's /admin/password_reset/, throttled; its form serves staff logins only."""
+
+
 @method_decorator(never_cache, name="dispatch")
-class FamilyPasswordResetView(auth_views.PasswordResetView):
+class FamilyPasswordResetView(ThrottledPasswordResetMixin, auth_views.PasswordResetView):
     template_name = "parents/account/password_reset_form.html"
     form_class = FamilyPasswordResetForm
     subject_template_name = "parents/email/password_reset_subject.txt"

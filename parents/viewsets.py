@@ -6,6 +6,7 @@ a view looks up (see `admin_views`), and to the choices a form offers, so that n
 typed URL nor a forged POST reaches another structure.
 """
 
+from django.db.models import Q
 from django.urls import path
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,9 @@ from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.permissions import policy_registry
 
 import django_filters
 
@@ -48,6 +52,23 @@ class ScopedModelForm(WagtailAdminModelForm):
         if "family" in self.fields:
             families = Family.objects.for_staff(user) if user else Family.objects.none()
             self.fields["family"].queryset = families.select_related("structure")
+        self._scope_collection_members(user)
+
+    def _scope_collection_members(self, user):
+        """Image and document choices (a structure's signature, its logo): only those of the
+        collections the user may choose from, and the value already saved."""
+        media_models = (get_image_model(), get_document_model())
+        for name, field in self.fields.items():
+            queryset = getattr(field, "queryset", None)
+            if queryset is None or queryset.model not in media_models:
+                continue
+            if user is None:
+                field.queryset = queryset.none()
+                continue
+            policy = policy_registry.get_by_type(queryset.model)
+            usable = policy.instances_user_has_permission_for(user, "choose")
+            current = getattr(self.instance, f"{name}_id", None)
+            field.queryset = queryset.filter(Q(pk__in=usable.values("pk")) | Q(pk=current))
 
 
 class StructureForm(ScopedModelForm):

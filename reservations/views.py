@@ -6,6 +6,7 @@ nothing changes. Deadlines and capacity are enforced by the services, never here
 """
 
 from django.contrib import messages
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -49,11 +50,20 @@ def report(request, events, errors):
         services.confirm(events)
 
 
+# The largest primary key the database can hold: a bigger number names nothing, and
+# handing it to the database would raise an overflow error instead of an answer.
+MAX_ID = 2**63 - 1
+
+
 def int_list(values):
-    try:
-        return sorted({int(value) for value in values})
-    except (TypeError, ValueError):
-        raise Http404 from None
+    """The ids a booking form sent; anything that is not one (text, a number the database
+    cannot hold) is a malformed request, answered 400."""
+    if not all(str(value).isascii() and str(value).isdigit() for value in values):
+        raise BadRequest("Malformed id")
+    ids = {int(value) for value in values}
+    if any(not 0 < pk <= MAX_ID for pk in ids):
+        raise BadRequest("Id out of range")
+    return sorted(ids)
 
 
 class BookingsMixin(FamilyAreaMixin):

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.utils.translation import gettext_lazy as _
 
@@ -44,3 +45,13 @@ def register_reservations_permissions():
             "change_absencejustification",
         ],
     )
+
+
+@hooks.register("register_log_scopes")
+def register_reservations_log_scopes():
+    """Audit entries about bookings, absences, slots, periods… follow each model's staff scope."""
+    return {
+        model: model.objects.for_staff
+        for model in apps.get_app_config("reservations").get_models()
+        if hasattr(model.objects, "for_staff")
+    }

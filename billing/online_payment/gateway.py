@@ -12,6 +12,7 @@ accept are sent (localstripe answers 400 to any parameter it does not know).
 
 import functools
 import logging
+import time
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -202,6 +203,7 @@ def parse_webhook(payload, signature):
     """The event of a webhook delivery, once its `Stripe-Signature` (HMAC-SHA256 of
     "{timestamp}.{body}" with the endpoint secret) and its timestamp are checked.
     """
+    _check_not_from_the_future(signature)
     try:
         event = client().construct_event(
             payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=WEBHOOK_TOLERANCE
@@ -215,6 +217,24 @@ def parse_webhook(payload, signature):
     if not event.get("id") or not event.get("type"):
         raise InvalidWebhook("Not a Stripe event")
     return event
+
+
+def _check_not_from_the_future(signature):
+    """Stripe's library refuses deliveries older than the tolerance, not ones dated ahead:
+    a signed payload stamped far in the future would stay replayable for that long."""
+    stamps = [
+        part.partition("=")[2]
+        for part in (signature or "").split(",")
+        if part.strip().startswith("t=")
+    ]
+    if not stamps:
+        return  # construct_event refuses a header without a timestamp.
+    try:
+        timestamp = int(stamps[0])
+    except ValueError as exc:
+        raise InvalidWebhook("Unreadable timestamp") from exc
+    if timestamp > time.time() + WEBHOOK_TOLERANCE:
+        raise InvalidWebhook("Timestamp in the future beyond the tolerance")
 
 
 def timestamp_to_datetime(value):

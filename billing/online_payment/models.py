@@ -38,6 +38,9 @@ class PaymentAttempt(models.Model):
         FAILED = "failed", _("declined")
         CANCELED = "canceled", _("abandoned")
         SUCCEEDED = "succeeded", _("paid")
+        # Stripe says paid, but not the amount (or currency) the attempt asked for: the money
+        # is recorded and flagged, and the attempt must not read "paid" to anyone.
+        NEEDS_REVIEW = "needs_review", _("to check")
 
     OPEN_STATUSES = (Status.PENDING, Status.REQUIRES_ACTION, Status.PROCESSING)
 

@@ -59,7 +59,9 @@ STATUS_RANK = {
     Status.FAILED: 3,
     Status.CANCELED: 3,
     Status.SUCCEEDED: 4,
+    Status.NEEDS_REVIEW: 4,
 }
+PAID_STATUSES = (Status.SUCCEEDED, Status.NEEDS_REVIEW)
 
 CURRENCY = "eur"
 METADATA_FAMILY = "family_id"
@@ -152,7 +154,7 @@ def start_payment_attempt(family, guardian=None):
             # The balance changed, or a 3-D Secure step was left unfinished: that
             # PaymentIntent must not be paid later, so it is cancelled before a new one.
             _abandon(current, family)
-            if current.status == Status.SUCCEEDED:
+            if current.status in PAID_STATUSES:
                 balance = family_balance(family)
             elif current.status == Status.PROCESSING:
                 return current
@@ -294,7 +296,12 @@ def _record_success(attempt, intent, family):
     if attempt is not None:
         attempt.payment = payment
         attempt.amount_received = received
-        attempt.status = Status.SUCCEEDED
+        currency = (intent.get("currency") or "").lower()
+        attempt.status = (
+            Status.SUCCEEDED
+            if received == attempt.amount and currency in ("", attempt.currency)
+            else Status.NEEDS_REVIEW
+        )
         attempt.save()
     return payment
 
@@ -389,6 +396,21 @@ def refresh_attempt(attempt):
     sync_attempt_from_intent(intent)
     attempt.refresh_from_db()
     return attempt
+
+
+def payable_attempt(family):
+    """The family's open attempt if it is still the one to pay (processing, or waiting for a
+    card for the whole current balance); None otherwise. Reads only: a GET shows this and
+    never creates an attempt (see `start_payment_attempt`, called on POST).
+    """
+    attempt = PaymentAttempt.objects.open().filter(family=family).first()
+    if attempt is None:
+        return None
+    if attempt.status == Status.PROCESSING:
+        return attempt
+    if attempt.status == Status.PENDING and attempt.amount == family_balance(family):
+        return attempt
+    return None
 
 
 def refresh_open_attempt(family):
@@ -559,7 +581,7 @@ def reconcile(since):
     intent_ids = list(
         PaymentAttempt.objects.filter(created_at__gte=since)
         .exclude(payment_intent_id="")
-        .exclude(status=Status.SUCCEEDED)
+        .exclude(status__in=PAID_STATUSES)
         .values_list("payment_intent_id", flat=True)
     )
     for intent_id in gateway.succeeded_payment_intent_ids(since):

@@ -29,12 +29,18 @@ from .models import PaymentAttempt
 logger = logging.getLogger(__name__)
 
 # What Stripe.js hands over: a PaymentMethod (pm_) or, from a token, its card (card_).
-PAYMENT_METHOD_ID = re.compile(r"^(pm|card)_[A-Za-z0-9_]{1,250}$")
+# Matched whole with fullmatch: "$" would also accept a trailing newline.
+PAYMENT_METHOD_ID = re.compile(r"(pm|card)_[A-Za-z0-9_]{1,250}")
 UNREACHABLE = _("The payment service cannot be reached. Please try again in a few minutes.")
 
 
 class PaymentView(FamilyPageView):
-    """The payment page: the whole balance, not editable, and Stripe's card field."""
+    """The payment page: the whole balance, not editable, and Stripe's card field.
+
+    A GET only reads: it shows the attempt to pay if there is one, else the amount and a
+    button. The attempt (a row, and later a PaymentIntent at Stripe) is created on POST
+    only, so a prefetching browser, a crawler or a forged image link creates nothing.
+    """
 
     template_name = "billing/payment/pay.html"
     menu_url_name = "billing:account"
@@ -43,7 +49,25 @@ class PaymentView(FamilyPageView):
     def get(self, request, *args, **kwargs):
         try:
             payments.refresh_open_attempt(self.family)
-            self.attempt = payments.start_payment_attempt(self.family, self.guardian)
+        except gateway.GatewayError as exc:
+            logger.warning("Payment page unavailable for family %s: %s", self.family.pk, exc)
+            messages.error(request, UNREACHABLE)
+            return redirect("billing:account")
+        self.attempt = payments.payable_attempt(self.family)
+        if self.attempt is not None and self.attempt.status == PaymentAttempt.Status.PROCESSING:
+            return redirect("billing:payment-result", self.attempt.pk)
+        self.balance = family_balance(self.family)
+        if self.attempt is None:
+            offer = payments.online_payment_offer(self.family, self.balance)
+            if not offer.available:
+                messages.info(request, offer.reason)
+                return redirect("billing:account")
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            payments.refresh_open_attempt(self.family)
+            attempt = payments.start_payment_attempt(self.family, self.guardian)
         except payments.PaymentNotAllowed as exc:
             messages.info(request, exc.messages[0])
             return redirect("billing:account")
@@ -51,14 +75,15 @@ class PaymentView(FamilyPageView):
             logger.warning("Payment page unavailable for family %s: %s", self.family.pk, exc)
             messages.error(request, UNREACHABLE)
             return redirect("billing:account")
-        if self.attempt.status == PaymentAttempt.Status.PROCESSING:
-            return redirect("billing:payment-result", self.attempt.pk)
-        return super().get(request, *args, **kwargs)
+        if attempt.status == PaymentAttempt.Status.PROCESSING:
+            return redirect("billing:payment-result", attempt.pk)
+        return redirect("billing:payment")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
             attempt=self.attempt,
+            balance=self.balance,
             stripe_js_url=settings.STRIPE_JS_URL,
             stripe_publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
             confirm_url=reverse("billing:payment-confirm"),
@@ -82,7 +107,7 @@ class PaymentConfirmView(FamilyAreaMixin, View):
         except (ValueError, TypeError, KeyError):
             return JsonResponse({"error": str(_("Invalid request."))}, status=400)
         # Any other key (an "amount" above all) is ignored: the attempt fixes the amount.
-        if not PAYMENT_METHOD_ID.match(payment_method):
+        if not PAYMENT_METHOD_ID.fullmatch(payment_method):
             return JsonResponse({"error": str(_("Invalid request."))}, status=400)
         if not gateway.is_configured():
             raise Http404

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the request: a NUL byte would only end in a database error.
+    "parents.middleware.RejectNulBytesMiddleware",
     # Outside the session and CSRF middleware: it must see every cookie the response sets.
     "home.middleware.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -145,6 +147,13 @@ AUTH_PASSWORD_VALIDATORS = [
 # Lifetime of the links sent by email, in seconds.
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60)))
 INVITATION_TIMEOUT = int(os.environ.get("INVITATION_TIMEOUT", str(7 * 24 * 60 * 60)))
+# "Forgotten password" e-mails allowed per address and per client IP within the window
+# (seconds), on the family and the admin pages alike (parents.views.ThrottledPasswordResetMixin).
+PASSWORD_RESET_EMAIL_LIMIT = int(os.environ.get("PASSWORD_RESET_EMAIL_LIMIT", "3"))
+PASSWORD_RESET_IP_LIMIT = int(os.environ.get("PASSWORD_RESET_IP_LIMIT", "10"))
+PASSWORD_RESET_THROTTLE_WINDOW = 60 * 60
+# Wagtail's own /admin/password_reset/ sends links to staff logins only.
+WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "parents.forms.StaffPasswordResetForm"  # noqa: S105
 
 # Sessions: an absolute limit from login, and idle limits that differ for staff and parents.
 SESSION_COOKIE_AGE = 12 * 60 * 60
@@ -156,8 +165,13 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
 # Login throttling (django-axes): the lock is on the pair (username, IP), so a stranger
-# guessing from elsewhere cannot lock a parent out of their own account.
+# guessing a few times from elsewhere cannot lock a parent out of their own account; wider
+# limits per IP (password spraying) and per login (guesses from many addresses) stop what
+# the pair rule lets through (parents/throttling.py).
+AXES_HANDLER = "parents.throttling.LoginThrottleHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_IP_FAILURE_LIMIT = int(os.environ.get("AXES_IP_FAILURE_LIMIT", "20"))
+AXES_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("AXES_ACCOUNT_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -260,6 +274,9 @@ WAGTAIL_SITE_NAME = "Portail Familles"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No avatar from gravatar.com: the admin would tell a third party which staff e-mail
+# addresses log in, and when. Wagtail shows its default avatar (or an uploaded one) instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français"), ("en", "English")]
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 # Documents published for families (forms_library.validators also checks their content).

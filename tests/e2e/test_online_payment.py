@@ -73,7 +73,7 @@ def test_demo_parent_pays_the_balance_by_card(
     login(page, live_server, "parent.demo", demo.PARENT_PASSWORD)
     page.goto(live_server.url + reverse("billing:account"))
     expect(page.get_by_text("(accès au paiement en ligne à partir de 15 €)")).to_be_visible()
-    page.get_by_role("link", name="Paiement en ligne").click()
+    page.get_by_role("button", name="Paiement en ligne").click()
 
     expect(page).to_have_url(live_server.url + reverse("billing:payment"))
     expect(page.get_by_role("heading", name="Montant à payer : 36,07 €")).to_be_visible()
@@ -95,7 +95,7 @@ def test_demo_parent_pays_the_balance_by_card(
 
     page.get_by_role("link", name="Retour à mon compte").click()
     expect(page.get_by_role("heading", name="Aucun solde dû")).to_be_visible()
-    expect(page.get_by_role("link", name="Paiement en ligne")).to_have_count(0)
+    expect(page.get_by_role("button", name="Paiement en ligne")).to_have_count(0)
 
     payment = Payment.objects.get(family=dupont, method=PaymentMethod.CARD_ONLINE)
     assert (payment.amount, payment.reference) == (

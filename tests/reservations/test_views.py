@@ -237,7 +237,8 @@ def test_another_familys_child_booking_or_entry_is_a_404_and_nothing_changes(
     assert parent_client.get(url).status_code == 404
     foreign_slot = slot(foreign, setup.open)
     assert parent_client.post(setup.url(lea), {"book": [foreign_slot.pk]}).status_code == 404
-    assert parent_client.post(setup.url(lea), {"book": ["x"]}).status_code == 404
+    # Not an id at all: a malformed request.
+    assert parent_client.post(setup.url(lea), {"book": ["x"]}).status_code == 400
     theirs.refresh_from_db()
     entry.refresh_from_db()
     assert theirs.status == Booking.Status.BOOKED

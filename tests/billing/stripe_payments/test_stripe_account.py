@@ -16,7 +16,7 @@ from .fake_stripe import card_payments, owe
 
 pytestmark = pytest.mark.django_db
 
-BUTTON = "Paiement en ligne</a>"
+BUTTON = "Paiement en ligne</button>"
 
 
 def account_page(client):
@@ -86,7 +86,7 @@ def test_no_button_when_online_payment_is_not_configured(parent_client, family, 
 
 
 def test_payment_page_shows_the_whole_balance_and_reuses_its_attempt(parent_client, dupont):
-    first = parent_client.get(reverse("billing:payment"))
+    first = parent_client.post(reverse("billing:payment"), follow=True)
     assert first.status_code == 200
     page = unescape(first.content.decode())
     assert "Montant à payer : 36,07 €" in page
@@ -106,9 +106,9 @@ def test_payment_page_shows_the_whole_balance_and_reuses_its_attempt(parent_clie
 
 
 def test_payment_page_follows_a_new_balance_with_a_new_attempt(parent_client, dupont):
-    parent_client.get(reverse("billing:payment"))
+    parent_client.post(reverse("billing:payment"))
     owe(dupont, "10.00")
-    response = parent_client.get(reverse("billing:payment"))
+    response = parent_client.post(reverse("billing:payment"), follow=True)
     assert "Montant à payer : 46,07 €" in unescape(response.content.decode())
     old, new = PaymentAttempt.objects.order_by("pk")
     assert (old.amount, old.status, old.failure_code) == (
@@ -128,7 +128,7 @@ def test_payment_page_below_the_minimum_sends_back_to_the_account(parent_client,
 
 
 def test_confirm_refuses_what_is_not_an_attempt_and_a_card(parent_client, dupont):
-    parent_client.get(reverse("billing:payment"))
+    parent_client.post(reverse("billing:payment"))
     attempt = PaymentAttempt.objects.get()
     url = reverse("billing:payment-confirm")
     for body in (
@@ -145,7 +145,7 @@ def test_confirm_refuses_what_is_not_an_attempt_and_a_card(parent_client, dupont
 
 
 def test_another_family_gets_404_and_nothing_changes(client, dupont, other_guardian, parent_client):
-    parent_client.get(reverse("billing:payment"))
+    parent_client.post(reverse("billing:payment"))
     attempt = PaymentAttempt.objects.get()
     client.force_login(other_guardian.user)
     for url in (

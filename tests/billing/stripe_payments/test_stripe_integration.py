@@ -58,7 +58,7 @@ def webhooks(localstripe, live_server):
 
 
 def open_payment_page(client):
-    response = client.get(reverse("billing:payment"))
+    response = client.post(reverse("billing:payment"), follow=True)
     assert response.status_code == 200
     return PaymentAttempt.objects.open().get()
 
