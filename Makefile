@@ -64,6 +64,8 @@ test: install system-deps postgres messages
 	$(MAKE) --no-print-directory test-postgres
 
 bench: install postgres
+	@bash scripts/bench-deps.sh
+	$(PY) bench/http.py
 	$(PY) bench/run.py
 	$(PY) bench/certificates.py
 	$(PY) bench/reservations.py
