@@ -35,7 +35,7 @@ class UsernameOrEmailBackend(ModelBackend):
         """
         UserModel = get_user_model()
         user = (
-            UserModel._default_manager.select_related("guardian__family__structure")
+            UserModel._default_manager.select_related("guardian__family__structure__association")
             .filter(pk=user_id)
             .first()
         )

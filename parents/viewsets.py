@@ -19,6 +19,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 import django_filters
 
 from . import admin_views
+from .choosers import family_chooser_viewset
 from .models import Child, Family, Guardian, Structure
 
 
@@ -114,13 +115,32 @@ class FamilyFilterSet(WagtailFilterSet):
         fields = ["structure"]
 
 
+class FamilyChooserFilter(django_filters.ModelChoiceFilter):
+    """A filter by family through the family chooser (a search in a modal): a `<select>` of
+    every family weighed megabytes at 100,000 families. Offers and accepts only the families
+    of the member of staff's structures."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", _staff_families)
+        kwargs.setdefault("label", capfirst(_("family")))
+        kwargs.setdefault("widget", family_chooser_viewset.widget_class())
+        super().__init__(*args, **kwargs)
+
+    @property
+    def field(self):
+        field = super().field
+        # The widget shows the chosen family only if it is one of these.
+        field.widget.queryset = field.queryset
+        return field
+
+
 class FamilyMemberFilterSet(WagtailFilterSet):
     """Filters guardians and children by their family's structure, or by family."""
 
     structure = django_filters.ModelChoiceFilter(
         label=capfirst(_("structure")), field_name="family__structure", queryset=_staff_structures
     )
-    family = django_filters.ModelChoiceFilter(label=capfirst(_("family")), queryset=_staff_families)
+    family = FamilyChooserFilter()
 
 
 class GuardianFilterSet(FamilyMemberFilterSet):
@@ -238,7 +258,7 @@ class GuardianViewSet(StaffScopedViewSet):
     ]
 
     def scope(self, user):
-        return Guardian.objects.filter(family__in=Family.objects.for_staff(user))
+        return Guardian.objects.filter(family__structure__in=Structure.objects.for_staff(user))
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(
@@ -262,13 +282,14 @@ class ChildViewSet(StaffScopedViewSet):
     icon = "user"
     menu_order = 400
     form_class = ChildForm
+    index_view_class = admin_views.ChildIndexView
     add_view_class = admin_views.ChildCreateView
     list_display = ["__str__", "family", "birth_date"]
     filterset_class = ChildFilterSet
     search_fields = ["first_name", "last_name", "family__name", "family__reference"]
 
     def scope(self, user):
-        return Child.objects.filter(family__in=Family.objects.for_staff(user))
+        return Child.objects.filter(family__structure__in=Structure.objects.for_staff(user))
 
 
 class FamiliesViewSetGroup(ViewSetGroup):

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 
+from .choosers import family_chooser_viewset
 from .services import EMAIL_CHANGE_ACTION, INVITE_ACTION
 from .viewsets import FamiliesViewSetGroup
 
@@ -9,6 +10,11 @@ from .viewsets import FamiliesViewSetGroup
 @hooks.register("register_admin_viewset")
 def register_families_viewsets():
     return FamiliesViewSetGroup()
+
+
+@hooks.register("register_admin_viewset")
+def register_family_chooser():
+    return family_chooser_viewset
 
 
 @hooks.register("register_log_actions")
