@@ -204,7 +204,7 @@ class AttendanceView(ToolView):
         return super().get(request, *args, **kwargs)
 
     def pdf(self, structure, on_date):
-        from billing.pdf import render_pdf
+        from billing.ledger.pdf import render_pdf
 
         data = render_pdf(
             "reservations/pdf/attendance.html",
