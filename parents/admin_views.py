@@ -6,18 +6,16 @@ so an object of another structure answers 404 whatever the URL typed.
 """
 
 from django.contrib.admin.utils import quote, unquote
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from wagtail.admin import messages
-from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
@@ -25,65 +23,10 @@ from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.views.generic.usage import UsageView
 
-from .models import Family, Guardian, User
+from core.admin import CappedCountPaginator, IndexedSearchMixin
+
+from .models import Family, Guardian
 from .services import invite_guardian, update_guardian_email
-
-
-class CappedCountPaginator(WagtailPaginator):
-    """Counts the rows of a listing up to COUNT_LIMIT only.
-
-    An exact count reads every row of the director's scope (2.5 million invoices) on each
-    page; nobody pages that far, they search or filter. Past the limit the listing says
-    "more than 10,000" and offers the first pages.
-    """
-
-    count_limit = 10_000
-    count_is_capped = False
-
-    @cached_property
-    def count(self):
-        rows = self.object_list
-        if not hasattr(rows, "order_by"):  # a list, or search results
-            return super().count
-        # Any rows will do for counting: no ordering, no annotations, only the keys.
-        counted = rows.order_by().values("pk")[: self.count_limit + 1].count()
-        self.count_is_capped = counted > self.count_limit
-        return min(counted, self.count_limit)
-
-    @cached_property
-    def items_count_label(self):
-        if self.count and self.count_is_capped:
-            return _("More than %(count)s %(items)s") % {
-                "count": number_format(self.count, force_grouping=True),
-                "items": self.verbose_name_plural,
-            }
-        return super().items_count_label
-
-
-def search_across(queryset, query, fields, related=()):
-    """`icontains` on the model's own `fields`, and on related models' fields through their
-    keys (`family_id IN (SELECT id FROM family WHERE …)`), rather than OR-ing conditions over
-    joined tables: each condition is then one table's, served by its trigram index
-    (migration parents 0006), instead of a scan of every joined row.
-
-    `related` holds (key, model, fields) triples.
-    """
-    condition = Q()
-    for field in fields:
-        condition |= Q(**{f"{field}__icontains": query})
-    for key, model, model_fields in related:
-        matches = Q()
-        for field in model_fields:
-            matches |= Q(**{f"{field}__icontains": query})
-        # The matching keys as a list, when there are few: PostgreSQL then ORs index scans
-        # (a subquery in an OR is checked row by row instead).
-        related_rows = model.objects.filter(matches).values("pk")
-        keys = [row["pk"] for row in related_rows[: SEARCH_KEYS_LIMIT + 1]]
-        condition |= Q(**{f"{key}__in": keys if len(keys) <= SEARCH_KEYS_LIMIT else related_rows})
-    return queryset.filter(condition)
-
-
-SEARCH_KEYS_LIMIT = 500
 
 
 class StaffScopedMixin:
@@ -95,7 +38,7 @@ class StaffScopedMixin:
         return self.scope(self.request.user)
 
 
-class ScopedIndexView(StaffScopedMixin, generic.IndexView):
+class ScopedIndexView(IndexedSearchMixin, StaffScopedMixin, generic.IndexView):
     paginator_class = CappedCountPaginator
 
     def get_base_queryset(self):
@@ -146,6 +89,15 @@ class ScopedUsageView(StaffScopedMixin, UsageView):
 
 class FamilyIndexView(ScopedIndexView):
     def get_base_queryset(self):
+        if "guardian_count" in self.request.GET.get("ordering", ""):
+            # Sorted by it, every family's count is needed: one grouped join is then
+            # cheaper than a lookup per family.
+            return (
+                super()
+                .get_base_queryset()
+                .select_related("structure")
+                .annotate(guardian_count=Count("guardians"))
+            )
         # A correlated count rather than a JOIN and GROUP BY: the page's own count of
         # families then leaves it out, and only the page's rows compute it.
         guardians = (
@@ -167,32 +119,12 @@ class ChildIndexView(ScopedIndexView):
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("family")
 
-    def search_queryset(self, queryset):
-        if not self.is_searching:
-            return queryset
-        return search_across(
-            queryset,
-            self.search_query,
-            ["first_name", "last_name"],
-            [("family", Family, ["name", "reference"])],
-        )
-
 
 class GuardianIndexView(ScopedIndexView):
     send_login_url_name = None
 
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("family", "user")
-
-    def search_queryset(self, queryset):
-        if not self.is_searching:
-            return queryset
-        return search_across(
-            queryset,
-            self.search_query,
-            ["first_name", "last_name", "email"],
-            [("family", Family, ["name", "reference"]), ("user", User, ["username"])],
-        )
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)

@@ -19,7 +19,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 import django_filters
 
 from . import admin_views
-from .choosers import family_chooser_viewset
+from .choosers import FamilyChooserFilter
 from .models import Child, Family, Guardian, Structure
 
 
@@ -113,25 +113,6 @@ class FamilyFilterSet(WagtailFilterSet):
     class Meta:
         model = Family
         fields = ["structure"]
-
-
-class FamilyChooserFilter(django_filters.ModelChoiceFilter):
-    """A filter by family through the family chooser (a search in a modal): a `<select>` of
-    every family weighed megabytes at 100,000 families. Offers and accepts only the families
-    of the member of staff's structures."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("queryset", _staff_families)
-        kwargs.setdefault("label", capfirst(_("family")))
-        kwargs.setdefault("widget", family_chooser_viewset.widget_class())
-        super().__init__(*args, **kwargs)
-
-    @property
-    def field(self):
-        field = super().field
-        # The widget shows the chosen family only if it is one of these.
-        field.widget.queryset = field.queryset
-        return field
 
 
 class FamilyMemberFilterSet(WagtailFilterSet):
