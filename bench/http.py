@@ -71,7 +71,17 @@ end
 """
 
 
-def bench_env(database_url, port):
+def redis_answers(url):
+    host_port = url.split("://", 1)[1].split("/", 1)[0]
+    host, _, port = host_port.rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port or 6379)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def bench_env(database_url, port, redis_url=""):
     """The environment a deployment would give gunicorn, adapted to plain HTTP on the loopback."""
     env = {
         **os.environ,
@@ -93,6 +103,11 @@ def bench_env(database_url, port):
     }
     for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"):
         env.pop(name, None)
+    env.pop("REDIS_URL", None)
+    if redis_url:
+        # The shared cache of a deployment, with keys of this run's own.
+        env["REDIS_URL"] = redis_url
+        env["CACHE_KEY_PREFIX"] = f"bench-http-{secrets.token_hex(4)}"
     return env
 
 
@@ -232,11 +247,19 @@ def run(args):
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: run `bash scripts/bench-deps.sh` (make bench does).")
     database_url = f"postgres://postgres@{PG_HOST}:{PG_PORT}/{args.database}"
-    env = bench_env(database_url, args.port)
+    redis_url = "" if args.no_redis else args.redis_url
+    if redis_url and not redis_answers(redis_url):
+        print(f"Redis does not answer at {redis_url}: the local in-memory cache is used.")
+        redis_url = ""
+    env = bench_env(database_url, args.port, redis_url)
     shutil.rmtree(VAR, ignore_errors=True)
     VAR.mkdir(parents=True)
     started = time.perf_counter()
-    print(f"== HTTP benchmark: preparing database {args.database}", flush=True)
+    print(
+        f"== HTTP benchmark: preparing database {args.database}; cache: "
+        + (f"Redis at {redis_url}" if redis_url else "local memory"),
+        flush=True,
+    )
     postgres_admin(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
     postgres_admin(f'CREATE DATABASE "{args.database}"')
     gunicorn = None
@@ -364,6 +387,12 @@ def main():
     )
     parser.add_argument("--pages", nargs="*", help="only these pages (keys), with hello-world")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        help="the shared cache, when it answers",
+    )
+    parser.add_argument("--no-redis", action="store_true", help="the local in-memory cache")
     parser.add_argument("--prepare", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare:
