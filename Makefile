@@ -67,6 +67,7 @@ test: install system-deps postgres messages
 bench: install postgres
 	@bash scripts/bench-deps.sh
 	$(PY) bench/http.py
+	$(PY) bench/scale.py
 	$(PY) bench/run.py
 	$(PY) bench/certificates.py
 	$(PY) bench/reservations.py
