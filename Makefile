@@ -65,6 +65,9 @@ test: install system-deps postgres messages
 	$(MAKE) --no-print-directory test-postgres
 
 bench: install postgres
+	@bash scripts/bench-deps.sh
+	$(PY) bench/http.py
+	$(PY) bench/scale.py
 	$(PY) bench/run.py
 	$(PY) bench/certificates.py
 	$(PY) bench/reservations.py

@@ -25,6 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
+# bench/http.py is named like the standard library's `http` package, which Django imports:
+# run as a script, this folder must not come first on the import path.
+BENCH_FOLDER = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_FOLDER]
+
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 SQLITE_FILE = VAR / "bench.sqlite3"

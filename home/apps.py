@@ -7,11 +7,11 @@ class HomeConfig(AppConfig):
     verbose_name = _("site pages")
 
     def ready(self):
-        from django.db.models.signals import post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from wagtail.signals import page_published, page_unpublished
 
-        from . import signal_handlers
+        from . import public_cache, signal_handlers
         from .models import StructureHomePage
 
         post_save.connect(
@@ -25,3 +25,7 @@ class HomeConfig(AppConfig):
         page_unpublished.connect(
             signal_handlers.purge_api_after_publishing, dispatch_uid="home_purge_api_unpublished"
         )
+        # The server's copies of public pages go whenever content changes (any sender: the
+        # receiver looks at the model's app).
+        for name, signal in (("save", post_save), ("delete", post_delete), ("m2m", m2m_changed)):
+            signal.connect(public_cache.on_content_changed, dispatch_uid=f"home_purge_{name}")

@@ -8,7 +8,8 @@ so an object of another structure answers 404 whatever the URL typed.
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, Value
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -28,6 +29,8 @@ from wagtail.admin.views.reports.audit_logging import LogEntriesView, SiteHistor
 from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportView
 from wagtail.log_actions import registry as log_action_registry
 
+from core.admin import CappedCountPaginator, IndexedSearchMixin
+
 from .log_scopes import viewable_log_entries
 from .models import Family, Guardian, User
 from .services import invite_guardian, update_guardian_email
@@ -42,7 +45,9 @@ class StaffScopedMixin:
         return self.scope(self.request.user)
 
 
-class ScopedIndexView(StaffScopedMixin, generic.IndexView):
+class ScopedIndexView(IndexedSearchMixin, StaffScopedMixin, generic.IndexView):
+    paginator_class = CappedCountPaginator
+
     def get_base_queryset(self):
         return self.get_scoped_queryset()
 
@@ -91,12 +96,35 @@ class ScopedUsageView(StaffScopedMixin, UsageView):
 
 class FamilyIndexView(ScopedIndexView):
     def get_base_queryset(self):
+        if "guardian_count" in self.request.GET.get("ordering", ""):
+            # Sorted by it, every family's count is needed: one grouped join is then
+            # cheaper than a lookup per family.
+            return (
+                super()
+                .get_base_queryset()
+                .select_related("structure")
+                .annotate(guardian_count=Count("guardians"))
+            )
+        # A correlated count rather than a JOIN and GROUP BY: the page's own count of
+        # families then leaves it out, and only the page's rows compute it.
+        guardians = (
+            Guardian.objects.filter(family=OuterRef("pk"))
+            .order_by()
+            .values("family")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
         return (
             super()
             .get_base_queryset()
             .select_related("structure")
-            .annotate(guardian_count=Count("guardians", distinct=True))
+            .annotate(guardian_count=Coalesce(Subquery(guardians), 0))
         )
+
+
+class ChildIndexView(ScopedIndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("family")
 
 
 class GuardianIndexView(ScopedIndexView):

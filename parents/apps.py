@@ -8,8 +8,8 @@ class ParentsConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import user_logged_in
-        from django.contrib.auth.models import update_last_login
-        from django.db.models.signals import m2m_changed
+        from django.contrib.auth.models import Group, update_last_login
+        from django.db.models.signals import m2m_changed, pre_delete
 
         from . import roles, signals
         from .models import User
@@ -27,4 +27,24 @@ class ParentsConfig(AppConfig):
             roles.on_groups_changed,
             sender=User.groups.through,
             dispatch_uid="parents_sync_structure_groups_groups",
+        )
+        # Cached permission sets (parents.backends) are forgotten as soon as they change.
+        for through, name in (
+            (User.groups.through, "groups"),
+            (User.user_permissions.through, "user_permissions"),
+        ):
+            m2m_changed.connect(
+                signals.forget_user_permissions,
+                sender=through,
+                dispatch_uid=f"parents_forget_permissions_{name}",
+            )
+        m2m_changed.connect(
+            signals.forget_group_permissions,
+            sender=Group.permissions.through,
+            dispatch_uid="parents_forget_permissions_group_permissions",
+        )
+        pre_delete.connect(
+            signals.forget_deleted_group_permissions,
+            sender=Group,
+            dispatch_uid="parents_forget_permissions_group_deleted",
         )

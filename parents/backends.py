@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -26,3 +28,50 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """The logged-in user with their guardian, family and structure in the same query:
+        every family page needs them, and the middleware asks for the user on each request.
+        """
+        UserModel = get_user_model()
+        user = (
+            UserModel._default_manager.select_related("guardian__family__structure__association")
+            .filter(pk=user_id)
+            .first()
+        )
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+    def get_all_permissions(self, user_obj, obj=None):
+        """The user's permissions, kept in the shared cache between requests (two queries
+        each time otherwise, for every page). Only a cache that every process shares may keep
+        them: parents.signals forgets a user's set as soon as their groups or permissions
+        change, and a process-local cache elsewhere would go on granting what was withdrawn.
+        """
+        if (
+            settings.CACHE_IS_SHARED
+            and obj is None
+            and user_obj.is_active
+            and not user_obj.is_anonymous
+            and not hasattr(user_obj, "_perm_cache")
+        ):
+            key = permission_cache_key(user_obj)
+            permissions = cache.get(key)
+            if permissions is None:
+                permissions = super().get_all_permissions(user_obj)
+                cache.set(key, permissions, PERMISSION_CACHE_SECONDS)
+            user_obj._perm_cache = permissions
+        return super().get_all_permissions(user_obj, obj)
+
+
+# Signals forget a set when it changes; the limit only bounds changes made behind Django's back.
+PERMISSION_CACHE_SECONDS = 300
+
+
+def permission_cache_key(user):
+    # The flags are in the key: saving the user with other flags is then a change of key.
+    return f"permissions:{user.pk}:{int(user.is_superuser)}"
+
+
+def forget_permissions(user_ids):
+    """Drop the cached permission sets of these users (both superuser variants)."""
+    cache.delete_many([f"permissions:{pk}:{flag}" for pk in user_ids for flag in (0, 1)])

@@ -254,7 +254,9 @@ class FamilyQuerySet(models.QuerySet):
     def for_staff(self, user):
         if user.is_superuser:
             return self
-        return self.filter(structure__staff=user)
+        # The structures first (a handful of rows), then their families by structure_id:
+        # joining the staff table to 100,000 families made every count read them all.
+        return self.filter(structure__in=Structure.objects.for_staff(user).values("pk"))
 
 
 class Family(models.Model):
@@ -282,6 +284,9 @@ class Family(models.Model):
                 fields=["structure", "reference"], name="family_unique_reference_per_structure"
             )
         ]
+        # Lists of families (and of their guardians and children) are sorted by name: with
+        # this index the first page is read in order instead of sorting every family.
+        indexes = [models.Index(fields=["name", "reference"], name="family_name_reference")]
 
     def __str__(self):
         return f"{self.name} ({self.reference})"

@@ -23,6 +23,7 @@ from wagtail.permissions import policy_registry
 import django_filters
 
 from . import admin_views
+from .choosers import FamilyChooserFilter
 from .models import Child, Family, Guardian, Structure
 
 
@@ -141,7 +142,7 @@ class FamilyMemberFilterSet(WagtailFilterSet):
     structure = django_filters.ModelChoiceFilter(
         label=capfirst(_("structure")), field_name="family__structure", queryset=_staff_structures
     )
-    family = django_filters.ModelChoiceFilter(label=capfirst(_("family")), queryset=_staff_families)
+    family = FamilyChooserFilter()
 
 
 class GuardianFilterSet(FamilyMemberFilterSet):
@@ -259,7 +260,7 @@ class GuardianViewSet(StaffScopedViewSet):
     ]
 
     def scope(self, user):
-        return Guardian.objects.filter(family__in=Family.objects.for_staff(user))
+        return Guardian.objects.filter(family__structure__in=Structure.objects.for_staff(user))
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(
@@ -283,13 +284,14 @@ class ChildViewSet(StaffScopedViewSet):
     icon = "user"
     menu_order = 400
     form_class = ChildForm
+    index_view_class = admin_views.ChildIndexView
     add_view_class = admin_views.ChildCreateView
     list_display = ["__str__", "family", "birth_date"]
     filterset_class = ChildFilterSet
     search_fields = ["first_name", "last_name", "family__name", "family__reference"]
 
     def scope(self, user):
-        return Child.objects.filter(family__in=Family.objects.for_staff(user))
+        return Child.objects.filter(family__structure__in=Structure.objects.for_staff(user))
 
 
 class FamiliesViewSetGroup(ViewSetGroup):

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 
+from .choosers import family_chooser_viewset
 from .log_scopes import LOG_SCOPES_HOOK
 from .models import Child, Family, Guardian, Structure
 from .services import EMAIL_CHANGE_ACTION, INVITE_ACTION
@@ -11,6 +12,11 @@ from .viewsets import FamiliesViewSetGroup
 @hooks.register("register_admin_viewset")
 def register_families_viewsets():
     return FamiliesViewSetGroup()
+
+
+@hooks.register("register_admin_viewset")
+def register_family_chooser():
+    return family_chooser_viewset
 
 
 @hooks.register("register_log_actions")

@@ -408,6 +408,8 @@ class OnBehalfFamilyIndexView(PermissionRequiredMixin, generic.IndexView):
     header_icon = "date"
     search_fields = ["name", "reference"]
     default_ordering = "name"
+    # A page at a time: an association may have 100,000 families.
+    paginate_by = 50
     family_url_name = None
 
     def get_base_queryset(self):

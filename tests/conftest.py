@@ -10,6 +10,17 @@ from tests.factories.parents import (
 )
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: the database is rolled back after each test, and
+    what the cache kept of it (pages, permission sets) must go too."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def structure(db):
     return StructureFactory(name="Commune de Brax", slug="brax")

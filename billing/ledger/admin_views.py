@@ -16,7 +16,7 @@ from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import F, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -40,6 +40,7 @@ from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permissions import policy_registry
 
+from core.admin import CappedCountPaginator, IndexedSearchMixin
 from core.immutable import ImmutableError
 from core.money import ZERO, format_euros, quantize
 from parents.models import Family
@@ -52,6 +53,7 @@ from .models import (
     DocumentStatus,
     Invoice,
     InvoiceLine,
+    LedgerEntry,
     Payment,
     PaymentReversal,
 )
@@ -92,7 +94,10 @@ class StaffScopedMixin:
         return self.scope(self.request.user)
 
 
-class ScopedIndexView(StaffScopedMixin, generic.IndexView):
+class ScopedIndexView(IndexedSearchMixin, StaffScopedMixin, generic.IndexView):
+    # Counting stops at 10,000 rows: the exact count read every invoice of the scope.
+    paginator_class = CappedCountPaginator
+
     def get_base_queryset(self):
         return self.get_scoped_queryset()
 
@@ -208,11 +213,20 @@ class InvoiceIndexView(ScopedIndexView):
     add_item_label = gettext_lazy("New draft invoice")
 
     def get_base_queryset(self):
+        line_totals = (
+            InvoiceLine.objects.filter(invoice=OuterRef("pk"))
+            .order_by()
+            .values("invoice")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
         return (
             super()
             .get_base_queryset()
             .select_related("family", "structure")
-            .annotate(lines_total=Coalesce(Sum("lines__amount"), ZERO))
+            # A correlated sum, not a JOIN and GROUP BY: only the page's rows compute it,
+            # and counting the invoices leaves it out.
+            .annotate(lines_total=Coalesce(Subquery(line_totals), ZERO))
         )
 
     def _get_title_column(self, field_name, column_class=TitleColumn, **kwargs):
@@ -747,7 +761,7 @@ class StatementPermissionMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-class StatementFamilyIndexView(StatementPermissionMixin, generic.IndexView):
+class StatementFamilyIndexView(StatementPermissionMixin, IndexedSearchMixin, generic.IndexView):
     """The director's families with their balance, each linking to its statement."""
 
     model = Family
@@ -756,15 +770,24 @@ class StatementFamilyIndexView(StatementPermissionMixin, generic.IndexView):
     header_icon = "list-ul"
     search_fields = ["name", "reference"]
     default_ordering = "name"
+    # A page at a time, counted up to 10,000: an association may have 100,000 families.
+    paginate_by = 50
+    paginator_class = CappedCountPaginator
 
     def get_base_queryset(self):
+        # Each family's balance by a correlated sum over its own account rows (index on
+        # family): a JOIN and GROUP BY summed the whole ledger before showing 50 families.
+        balances = (
+            LedgerEntry.objects.filter(family=OuterRef("pk"))
+            .order_by()
+            .values("family")
+            .annotate(balance=Sum(F("debit") - F("credit")))
+            .values("balance")
+        )
         return (
             Family.objects.for_staff(self.request.user)
             .select_related("structure")
-            .annotate(
-                balance=Coalesce(Sum("ledger_entries__debit"), ZERO)
-                - Coalesce(Sum("ledger_entries__credit"), ZERO)
-            )
+            .annotate(balance=Coalesce(Subquery(balances), ZERO))
         )
 
     @cached_property

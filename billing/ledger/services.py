@@ -468,11 +468,6 @@ def issue_invoice(invoice, *, by=None, issue_date=None, number=None, render_pdf=
             ) from exc
         _write_invoice_entries(invoice, lines)
         _allocate_locked(family, by, on_date=issue_date)
-        if render_pdf:
-            from .pdf import store_invoice_pdf
-
-            store_invoice_pdf(invoice)
-            invoice.save(update_fields=["pdf"])
         # The caller gets the issued invoice back: it must be as locked as any other copy.
         invoice._service_write = False
         log(
@@ -481,9 +476,46 @@ def issue_invoice(invoice, *, by=None, issue_date=None, number=None, render_pdf=
             user=by,
             data={"number": invoice.number},
         )
-        if notify:
-            transaction.on_commit(lambda: _notify_invoice(invoice.pk))
-        return invoice
+    # The PDF is rendered once the number is committed, outside the family and numbering
+    # locks: rendering is most of an issue's time, and every other issue of the structure
+    # waited for the numbering lock meanwhile. The email, which attaches it, follows.
+    if render_pdf:
+        _store_issued_invoice_pdf(invoice)
+    if notify:
+        transaction.on_commit(lambda: _notify_invoice(invoice.pk))
+    return invoice
+
+
+def _store_issued_invoice_pdf(invoice):
+    """Render and store the PDF of an invoice already issued. A failure leaves the invoice
+    issued (its number is taken) and is logged; the download then answers 404 and logs the
+    missing file, until `store_missing_invoice_pdfs` renders it again."""
+    from .pdf import store_invoice_pdf
+
+    try:
+        store_invoice_pdf(invoice)
+    except Exception:  # noqa: BLE001 - the invoice is issued whatever the renderer raises
+        logger.exception("The PDF of invoice %s could not be rendered", invoice.number)
+        return
+    invoice._service_write = True
+    try:
+        with transaction.atomic():
+            invoice.save(update_fields=["pdf"])
+    finally:
+        invoice._service_write = False
+
+
+def store_missing_invoice_pdfs(structure=None):
+    """Render the PDF of every issued invoice that has none (a renderer failure after the
+    number was committed). Idempotent; returns how many were rendered."""
+    missing = Invoice.objects.filter(status=DocumentStatus.ISSUED, pdf="")
+    if structure is not None:
+        missing = missing.filter(structure=structure)
+    rendered = 0
+    for invoice in missing.select_related("family", "structure").iterator():
+        _store_issued_invoice_pdf(invoice)
+        rendered += bool(invoice.pdf)
+    return rendered
 
 
 def _billed_name(family):

@@ -1,17 +1,17 @@
 import logging
 
 from django.core.paginator import Paginator
-from django.db.models import F, Sum, Window
+from django.db.models import Count, F, Sum, Window
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import View
 
+from core.money import ZERO, quantize
 from parents.views import FamilyAreaMixin, FamilyPageView
 
 from ..online_payment.services import online_payment_offer
 from .models import CreditNote, Invoice, LedgerEntry
-from .services import family_balance
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +41,16 @@ class AccountView(FamilyPageView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # The number of rows and the balance in one query: the paginator is given its count.
+        totals = LedgerEntry.objects.for_family(self.family).aggregate(
+            rows=Count("pk"), debit=Sum("debit"), credit=Sum("credit")
+        )
+        balance = quantize((totals["debit"] or ZERO) - (totals["credit"] or ZERO))
         paginator = Paginator(ledger_with_running_balance(self.family), OPERATIONS_PER_PAGE)
+        paginator.count = totals["rows"]  # a cached property, set before anything reads it
         page = paginator.get_page(self.request.GET.get("page"))
         context.update(
-            balance=(balance := family_balance(self.family)),
+            balance=balance,
             credit=-balance,
             online_payment=online_payment_offer(self.family, balance),
             today=timezone.localdate(),

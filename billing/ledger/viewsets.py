@@ -21,7 +21,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 import django_filters
 
 from core.admin import SearchableIndexViewSet, permission_menu_item
-from parents.models import Family, Structure
+from parents.choosers import FamilyChooserFilter
+from parents.models import Structure
 
 from . import admin_views
 from .forms import InvoiceForm, PaymentForm
@@ -52,15 +53,12 @@ def _staff_structures(request):
     return Structure.objects.for_staff(request.user)
 
 
-def _staff_families(request):
-    return Family.objects.for_staff(request.user).select_related("structure")
-
-
 class StructureFamilyFilterSet(WagtailFilterSet):
     """Filters offering only the structures and families of the member of staff."""
 
     structure = django_filters.ModelChoiceFilter(label=_("structure"), queryset=_staff_structures)
-    family = django_filters.ModelChoiceFilter(label=_("family"), queryset=_staff_families)
+    # A chooser (a search in a modal), not a <select> of every family.
+    family = FamilyChooserFilter(label=_("family"))
 
 
 class InvoiceFilterSet(StructureFamilyFilterSet):

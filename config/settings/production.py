@@ -16,6 +16,8 @@ def require_env(name):
 
 
 DEBUG = False
+# Persistent database connections unless DATABASE_CONN_MAX_AGE says otherwise.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))  # noqa: F405
 SECRET_KEY = require_env("SECRET_KEY")
 # As `check --deploy` advises: a short key can be brute-forced from any signed value
 # (session cookies, password-reset links), so production refuses to start with one.
@@ -36,12 +38,14 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
-SESSION_COOKIE_NAME = "__Host-sessionid"
-CSRF_COOKIE_NAME = "__Host-csrftoken"
+# Cookies only over HTTPS. DJANGO_SECURE_COOKIES=false exists for measuring the site over plain
+# HTTP on the loopback (bench/http.py); the "__Host-" prefix requires the Secure flag.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+if SESSION_COOKIE_SECURE:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 # The display-language cookie follows the session cookie: HTTPS only, never sent cross-site.
-LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

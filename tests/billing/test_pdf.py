@@ -96,3 +96,56 @@ def test_the_credit_note_pdf_refers_to_the_invoice(invoice):
     assert "Total de l'avoir 2,00 €" in text
     assert "SIRET 42424242400017" in text
     assert reader.trailer["/Root"]["/Lang"] == "fr"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pdf_is_rendered_after_the_number_is_committed(brax, family, monkeypatch):
+    """Rendering is slow: holding the numbering lock meanwhile made every issue wait."""
+    from django.db import connection
+
+    from billing.ledger import pdf
+
+    seen = []
+    real_render = pdf.render_pdf
+
+    def watching_render(*args, **kwargs):
+        seen.append(connection.in_atomic_block)
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "render_pdf", watching_render)
+    invoice = issued_invoice(family, line("36.07"), issue_date=MARCH, render_pdf=True)
+    assert seen == [False]  # no transaction open, so no lock held, while rendering
+    invoice.refresh_from_db()
+    assert invoice.number == "2L2012/0001EN"
+    assert invoice.pdf.name.endswith(".pdf")
+
+
+def test_a_renderer_failure_leaves_the_invoice_issued_and_its_pdf_can_be_made_later(
+    brax, family, monkeypatch
+):
+    from django.core.management import call_command
+
+    from billing.ledger import pdf
+
+    real_render = pdf.render_pdf
+
+    def failing_render(*args, **kwargs):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(pdf, "render_pdf", failing_render)
+    invoice = issued_invoice(family, line("36.07"), issue_date=MARCH, render_pdf=True)
+    invoice.refresh_from_db()
+    assert invoice.number == "2L2012/0001EN"
+    assert invoice.status == "issued"
+    assert not invoice.pdf
+    assert family.ledger_entries.count() == 1  # the account shows it all the same
+
+    monkeypatch.setattr(pdf, "render_pdf", real_render)
+    out = io.StringIO()
+    call_command("store_missing_invoice_pdfs", stdout=out)
+    assert "1 invoice PDF(s) rendered." in out.getvalue()
+    invoice.refresh_from_db()
+    _reader, text = read_pdf(invoice)
+    assert "Facture 2L2012/0001EN" in text
+    call_command("store_missing_invoice_pdfs", stdout=out)
+    assert "0 invoice PDF(s) rendered." in out.getvalue()

@@ -128,10 +128,10 @@ def test_the_account_page_costs_the_same_queries_whatever_the_history(
     with CaptureQueriesContext(connection) as few:
         response = parent_client.get(ACCOUNT)
     assert len(operation_rows(response)[0]) == 20
-    # Session, user, permissions, guardian, family, structure, association; then the count,
-    # the balance and the page of rows: nothing per row.
-    assert len(few) <= 15
-    assert sum("billing_ledgerentry" in q["sql"] for q in few.captured_queries) == 3
+    # Session, the user with their family, permissions; then the count and the balance in
+    # one query, and the page of rows: nothing per row.
+    assert len(few) <= 8
+    assert sum("billing_ledgerentry" in q["sql"] for q in few.captured_queries) == 2
 
     add_entries(1980)
     with django_assert_max_num_queries(len(few)):

@@ -91,3 +91,32 @@ def test_login_and_reset_forms_are_never_cached(client, url_name):
     response = client.get(reverse(url_name))
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
+
+
+def session_writes(client, url):
+    """The UPDATEs of the session row one request makes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in queries if q["sql"].startswith("UPDATE") and "session" in q["sql"]]
+
+
+def test_pages_seen_within_a_minute_do_not_write_the_session(parent_client):
+    parent_client.get(HOME)  # records the first activity
+    before = parent_client.session["last_activity"]
+    assert session_writes(parent_client, HOME) == []
+    assert parent_client.session["last_activity"] == before
+
+
+def test_activity_is_recorded_again_once_a_minute_has_passed(parent_client):
+    age_session(parent_client, last_activity=61)
+    assert len(session_writes(parent_client, HOME)) == 1
+    assert parent_client.session["last_activity"] >= int(time.time()) - 5
+
+
+def test_a_session_never_outlives_its_idle_limit_for_lack_of_writes(parent_client, settings):
+    """Activity is written at most once a minute, so the limit errs early, never late."""
+    age_session(parent_client, last_activity=settings.SESSION_IDLE_TIMEOUT_PARENTS + 1)
+    assert parent_client.get(HOME).status_code == 302
