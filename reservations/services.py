@@ -32,6 +32,7 @@ from wagtail.log_actions import log
 
 from billing import services as billing
 from billing.models import Category, Invoice
+from family_file.models import FamilyQuotient
 from parents.models import Child, Family
 
 from . import deadlines
@@ -40,7 +41,6 @@ from .models import (
     Booking,
     BookingEvent,
     Day,
-    FamilyQuotient,
     Period,
     ReminderPreference,
     ReminderSent,
@@ -880,10 +880,11 @@ def billable_bookings(structure, start, end):
 
 
 def bracket_for(day, quotients, brackets):
-    """The tariff bracket of a day: the latest quotient proven on or before it, or the
-    highest bracket without one. `quotients` newest first, `brackets` lowest first.
+    """The tariff bracket of a day: the latest validated quotient familial effective on
+    or before it (the family file's, from the accepted CAF/MSA letter), or the highest
+    bracket without one. `quotients` newest first, `brackets` lowest first.
     """
-    quotient = next((q.quotient for q in quotients if q.proof_date <= day), None)
+    quotient = next((q.quotient for q in quotients if q.effective_date <= day), None)
     if quotient is None:
         return brackets[-1]
     chosen = brackets[0]
@@ -953,7 +954,9 @@ def invoice_family_month(family, start, end, *, by=None, brackets=None):
         )
         if not bookings:
             return None
-        quotients = list(FamilyQuotient.objects.filter(family=family).order_by("-proof_date"))
+        quotients = list(
+            FamilyQuotient.objects.for_family(family).order_by("-effective_date", "-pk")
+        )
         unit_ids = {b.slot.unit_id for b in bookings if b.slot.unit_id}
         prices = {
             (price.unit_id, price.bracket_id): price

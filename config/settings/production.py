@@ -17,6 +17,9 @@ def require_env(name):
 
 DEBUG = False
 SECRET_KEY = require_env("SECRET_KEY")
+# Health data is encrypted with these keys: no fallback, a lost key is lost data.
+require_env("FAMILY_FILE_ENCRYPTION_KEYS")
+FAMILY_FILE_ENCRYPTION_KEYS = env_list("FAMILY_FILE_ENCRYPTION_KEYS")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
