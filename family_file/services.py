@@ -591,3 +591,13 @@ def booking_blockers(family, on_date=None):
     if not FamilyFileSettings.for_structure(family.structure).bookings_need_complete_file:
         return []
     return missing_items(family, on_date)
+
+
+def health_markers(children):
+    """{child_id: [(key, label)]}: allergy, PAI, treatment, for the attendance list."""
+    from .health import markers
+
+    return {
+        sheet.child_id: markers(sheet.data)
+        for sheet in HealthSheet.objects.filter(child__in=children).exclude(data=None)
+    }

@@ -67,9 +67,7 @@ def test_health_sheet_sent_waits_for_the_director_then_shows_the_decision(
     assert "Certifiée exacte le" in page
 
 
-def test_health_sheet_without_certification_is_refused_and_nothing_is_written(
-    parent_client, child
-):
+def test_health_sheet_without_certification_is_refused_and_nothing_is_written(parent_client, child):
     url = reverse("family_file:health", args=(child.pk,))
     response = parent_client.post(url, health_post(certify=""))
     assert response.status_code == 200
@@ -137,9 +135,10 @@ def test_upload_document_then_director_decision_shows(parent_client, insurance, 
     )
     assert response.status_code == 302
     document = SupportingDocument.objects.get()
-    assert "en attente de vérification" in parent_client.get(
-        reverse("family_file:documents")
-    ).content.decode()
+    assert (
+        "en attente de vérification"
+        in parent_client.get(reverse("family_file:documents")).content.decode()
+    )
     services.refuse_document(document, by=director, reason="Attestation de l'an dernier")
     page = parent_client.get(reverse("family_file:documents")).content.decode()
     assert "refusée" in page
@@ -252,9 +251,7 @@ def test_another_family_gets_404_and_changes_nothing(client, objects, other_guar
     assert AuthorisedPerson.objects.filter(pk=person.pk).exists()
     assert PendingChange.objects.filter(child=child).count() == 1
     # Posting another family's guardian or child id is a 404 too.
-    assert (
-        client.post(reverse("family_file:children"), {"child": child.pk}).status_code == 404
-    )
+    assert client.post(reverse("family_file:children"), {"child": child.pk}).status_code == 404
 
 
 def test_a_director_gets_404_in_the_family_area(verified_client, objects, other_director):
