@@ -37,7 +37,9 @@ def first_open_slot(period):
     now = timezone.now()
     return next(
         slot
-        for slot in Slot.objects.filter(day__period=period, outing__isnull=True).order_by("day__date")
+        for slot in Slot.objects.filter(day__period=period, outing__isnull=True).order_by(
+            "day__date"
+        )
         if booking_services.deadline_of(slot) > now
     )
 
@@ -54,8 +56,9 @@ def test_accepted_caf_letter_sets_the_price_bracket(structure, family, guardian,
     )
     assert booking_services.bracket_for(day, quotients(), brackets) == brackets[0]
     # Not retroactive: the day before the effective date keeps the highest bracket.
-    assert booking_services.bracket_for(day - timedelta(days=2), quotients(), brackets) == (
-        brackets[-1]
+    assert (
+        booking_services.bracket_for(day - timedelta(days=2), quotients(), brackets)
+        == (brackets[-1])
     )
 
 
@@ -63,7 +66,7 @@ def test_complete_file_rule_blocks_family_bookings_and_names_what_is_missing(
     structure, family, child, guardian, period, director
 ):
     FamilyFileSettings.objects.create(structure=structure, bookings_need_complete_file=True)
-    insurance = DocumentRequirementFactory(structure=structure, name="Assurance")
+    DocumentRequirementFactory(structure=structure, name="Assurance")
     slot = first_open_slot(period)
     with pytest.raises(booking_services.BookingError) as refusal:
         booking_services.book(child, slot, by=guardian.user)
@@ -74,9 +77,7 @@ def test_complete_file_rule_blocks_family_bookings_and_names_what_is_missing(
     assert Booking.objects.count() == 1
 
 
-def test_booking_page_lists_what_is_missing_with_links(
-    structure, parent_client, child, period
-):
+def test_booking_page_lists_what_is_missing_with_links(structure, parent_client, child, period):
     FamilyFileSettings.objects.create(structure=structure, bookings_need_complete_file=True)
     page = parent_client.get(reverse("reservations:bookings")).content.decode()
     assert "Complétez votre dossier famille pour réserver" in page
