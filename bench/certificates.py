@@ -263,10 +263,10 @@ def measure(out, families_count, workers, mixed_ages):
 
     from pypdf import PdfReader
 
-    from billing.certificate_services import issue_attestations
-    from billing.certificates import compute_certificates_bulk
+    from billing.certificates.computation import compute_certificates_bulk
+    from billing.certificates.services import issue_attestations
     from billing.models import Certificate
-    from billing.money import format_euros
+    from core.money import format_euros
     from parents.models import Family
 
     figures = {"families": families_count, "workers": workers, "mixed_ages": mixed_ages}

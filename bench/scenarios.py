@@ -10,9 +10,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-import billing.pdf
+import billing.ledger.pdf
+from billing.ledger.services import LineData, create_draft_invoice, issue_invoice
 from billing.models import Category, LedgerEntry
-from billing.services import LineData, create_draft_invoice, issue_invoice
 from parents.models import Association, Child, Family, Guardian, Structure, User
 
 HISTORY_SIZES = (20, 200, 2000)
@@ -212,8 +212,8 @@ def stored_pdf(structure, requests):
     client = Client()
     client.force_login(user)
     url = reverse("billing:invoice-pdf", args=[invoice.pk])
-    render = Counting(billing.pdf.render_pdf)
-    billing.pdf.render_pdf = render
+    render = Counting(billing.ledger.pdf.render_pdf)
+    billing.ledger.pdf.render_pdf = render
     try:
 
         def check(response, body=None):
@@ -225,7 +225,7 @@ def stored_pdf(structure, requests):
 
         figures = timed_requests(client, url, requests, check)
     finally:
-        billing.pdf.render_pdf = render.function
+        billing.ledger.pdf.render_pdf = render.function
     assert render.calls == 0, f"the PDF view rendered {render.calls} PDFs"
     print(f"   stored PDF: median {figures['median_ms']:.1f} ms, 0 renders", flush=True)
     return {**figures, "size_kb": size_kb, "renders": render.calls}
@@ -233,8 +233,8 @@ def stored_pdf(structure, requests):
 
 def issue_many(structure, count):
     families = [make_family(structure, f"I{n:03d}")[:2] for n in range(100)]
-    render = Counting(billing.pdf.render_pdf)
-    billing.pdf.render_pdf = render
+    render = Counting(billing.ledger.pdf.render_pdf)
+    billing.ledger.pdf.render_pdf = render
     started, cpu_started = time.perf_counter(), time.process_time()
     try:
         for n in range(count):
@@ -250,7 +250,7 @@ def issue_many(structure, count):
                     flush=True,
                 )
     finally:
-        billing.pdf.render_pdf = render.function
+        billing.ledger.pdf.render_pdf = render.function
     seconds = time.perf_counter() - started
     cpu_seconds = time.process_time() - cpu_started
     assert render.calls == count

@@ -9,9 +9,9 @@ class BillingConfig(AppConfig):
     def ready(self):
         from parents.roles import DIRECTION_GROUP, register_role_permissions
 
-        from .certificate_admin import certificate_permissions
-        from .payment_viewsets import payment_attempt_permissions
-        from .viewsets import billing_permissions
+        from .certificates.viewsets import certificate_permissions
+        from .ledger.viewsets import billing_permissions
+        from .online_payment.viewsets import payment_attempt_permissions
 
         register_role_permissions(
             DIRECTION_GROUP,

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 from parents.models import Family, Structure
 
-from . import services
+from .ledger import services
+from .ledger.services import LineData
 from .models import Category, Invoice, Payment, PaymentMethod
-from .services import LineData
 
 
 def _invoice(family, number, issue_date, lines):
@@ -16,6 +16,22 @@ def _invoice(family, number, issue_date, lines):
         return existing
     draft = services.create_draft_invoice(family, lines)
     return services.issue_invoice(draft, issue_date=issue_date, number=number, notify=False)
+
+
+def _lines(child, *rows):
+    """Invoice lines of one child from (label, from, to, quantity, unit price, category)."""
+    return [
+        LineData(
+            label,
+            date(*start),
+            Decimal(quantity),
+            Decimal(price),
+            category,
+            child=child,
+            service_end=date(*end) if end else None,
+        )
+        for label, start, end, quantity, price, category in rows
+    ]
 
 
 def load():
@@ -31,21 +47,12 @@ def load():
     dupont = Family.objects.get(structure=brax, reference="DUP001")
     lea = dupont.children.get(first_name="Léa")
     hugo = dupont.children.get(first_name="Hugo")
+    garde, repas = Category.GARDE, Category.REPAS
     _invoice(
         dupont,
         "2L2012/0038EN",
         date(2012, 3, 9),
-        [
-            LineData(
-                "Mercredi journée",
-                date(2012, 2, 29),
-                Decimal("2"),
-                Decimal("3.86"),
-                Category.GARDE,
-                child=hugo,
-                service_end=date(2012, 3, 7),
-            ),
-        ],
+        _lines(hugo, ("Mercredi journée", (2012, 2, 29), (2012, 3, 7), "2", "3.86", garde)),
     )
     if not Payment.objects.filter(family=dupont, cheque_number="9038108").exists():
         services.record_payment(
@@ -60,50 +67,18 @@ def load():
         dupont,
         "2L2012/0156EN",
         date(2012, 4, 3),
-        [
-            LineData(
-                "Mercredi matin",
-                date(2012, 3, 14),
-                Decimal("1"),
-                Decimal("3.59"),
-                Category.GARDE,
-                child=lea,
-            ),
-            LineData(
-                "Journée vacances",
-                date(2012, 3, 19),
-                Decimal("5"),
-                Decimal("3.62"),
-                Category.GARDE,
-                child=hugo,
-                service_end=date(2012, 3, 23),
-            ),
-        ],
+        _lines(lea, ("Mercredi matin", (2012, 3, 14), None, "1", "3.59", garde))
+        + _lines(hugo, ("Journée vacances", (2012, 3, 19), (2012, 3, 23), "5", "3.62", garde)),
     )
     _invoice(
         dupont,
         "2L2012/0268EN",
         date(2012, 4, 23),
-        [
-            LineData(
-                "Journée vacances de Pâques",
-                date(2012, 4, 10),
-                Decimal("2"),
-                Decimal("5.19"),
-                Category.GARDE,
-                child=hugo,
-                service_end=date(2012, 4, 11),
-            ),
-            LineData(
-                "Repas",
-                date(2012, 4, 10),
-                Decimal("2"),
-                Decimal("2.00"),
-                Category.REPAS,
-                child=hugo,
-                service_end=date(2012, 4, 11),
-            ),
-        ],
+        _lines(
+            hugo,
+            ("Journée vacances de Pâques", (2012, 4, 10), (2012, 4, 11), "2", "5.19", garde),
+            ("Repas", (2012, 4, 10), (2012, 4, 11), "2", "2.00", repas),
+        ),
     )
 
     bernard = Family.objects.get(structure=levignac, reference="BER001")
@@ -112,26 +87,11 @@ def load():
         bernard,
         "LV2026/0001",
         date(2026, 10, 5),
-        [
-            LineData(
-                "Mercredis de septembre (journée)",
-                date(2026, 9, 2),
-                Decimal("4"),
-                Decimal("9.50"),
-                Category.GARDE,
-                child=nina,
-                service_end=date(2026, 9, 30),
-            ),
-            LineData(
-                "Repas",
-                date(2026, 9, 2),
-                Decimal("4"),
-                Decimal("3.20"),
-                Category.REPAS,
-                child=nina,
-                service_end=date(2026, 9, 30),
-            ),
-        ],
+        _lines(
+            nina,
+            ("Mercredis de septembre (journée)", (2026, 9, 2), (2026, 9, 30), "4", "9.50", garde),
+            ("Repas", (2026, 9, 2), (2026, 9, 30), "4", "3.20", repas),
+        ),
     )
     if not Payment.objects.filter(family=bernard).exists():
         services.record_payment(
@@ -276,7 +236,7 @@ def load_certificates():
     """
     from django.utils import timezone
 
-    from .certificate_services import issue_attestations, publish_attestations
+    from .certificates.services import issue_attestations, publish_attestations
     from .models import Certificate
 
     brax = Structure.objects.get(slug="brax")

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import certificate_views, payment_views, views
+from .certificates import views as certificate_views
+from .ledger import views
+from .online_payment import views as payment_views
 
 app_name = "billing"
 

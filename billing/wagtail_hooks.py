@@ -5,10 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from .certificate_admin import CertificateAdminViewSet, register_certificate_log_actions
-from .import_views import can_import, get_import_urls
-from .payment_viewsets import PaymentAttemptViewSet
-from .viewsets import BillingViewSetGroup
+from .certificates.viewsets import CertificateAdminViewSet, register_certificate_log_actions
+from .imports.views import can_import, get_import_urls
+from .ledger.viewsets import BillingViewSetGroup
+from .online_payment.viewsets import PaymentAttemptViewSet
 
 
 @hooks.register("register_log_actions")

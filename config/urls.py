@@ -7,7 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from billing.payment_views import stripe_webhook
+from billing.online_payment.views import stripe_webhook
 from forms_library.views import serve_document
 from home.api import api_router
 

@@ -210,12 +210,12 @@ class HelpPage(RoutablePageMixin, Page):
         """The page as a tagged PDF, rendered once per published version."""
         if not self.offer_pdf:
             raise Http404
-        from .pdf import render_help_page_pdf
+        from core.pdf import render_pdf
 
         key = f"home:help-pdf:{self.pk}:{self.live_revision_id}"
         data = cache.get(key)
         if data is None:
-            data = render_help_page_pdf(self)
+            data = render_pdf("home/pdf/help_page.html", {"page": self})
             cache.set(key, data, timeout=24 * 60 * 60)
         response = HttpResponse(data, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{self.slug}.pdf"'

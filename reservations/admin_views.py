@@ -242,7 +242,7 @@ class AttendanceView(ToolView):
         return response
 
     def pdf(self, structure, on_date):
-        from billing.pdf import render_pdf
+        from billing.ledger.pdf import render_pdf
 
         data = render_pdf(
             "reservations/pdf/attendance.html",

@@ -12,7 +12,7 @@ Invariants every function here keeps:
 - History: every change writes a `BookingEvent`; the family is emailed a confirmation of
   the events once the transaction commits (one email per call, or per batch of calls
   sharing an `events` list, see `confirm`).
-- Money: invoices and credit notes are written through `billing.services` only.
+- Money: invoices and credit notes are written through `billing.ledger.services` only.
 """
 
 from collections import OrderedDict
@@ -30,7 +30,7 @@ from django.utils.translation import ngettext
 
 from wagtail.log_actions import log
 
-from billing import services as billing
+from billing.ledger import services as billing
 from billing.models import Category, Invoice
 from family_file import services as family_file_services
 from family_file.models import FamilyQuotient

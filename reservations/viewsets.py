@@ -12,13 +12,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 
 import django_filters
 
+from core.admin import SearchableIndexViewSet, permission_menu_item
 from parents.models import Structure
 from parents.viewsets import StaffScopedViewSet
 
@@ -350,14 +350,6 @@ class AgeGroupViewSet(BookingsModelViewSet):
         return AgeGroup.objects.for_staff(user)
 
 
-def permission_menu_item(permission):
-    class PermissionMenuItem(MenuItem):
-        def is_shown(self, request):
-            return request.user.has_perm(permission)
-
-    return PermissionMenuItem
-
-
 class AttendanceViewSet(ViewSet):
     name = "reservation_attendance"
     url_prefix = "reservations/presences"
@@ -396,33 +388,21 @@ class DashboardViewSet(ViewSet):
         ]
 
 
-class OnBehalfViewSet(ViewSet):
+class OnBehalfViewSet(SearchableIndexViewSet):
     name = "reservation_on_behalf"
     url_prefix = "reservations/pour-une-famille"
     icon = "user"
     menu_label = _("Book for a family")
     menu_order = 70
     menu_item_class = permission_menu_item(admin_views.ADD_PERMISSION)
+    index_view_class = admin_views.OnBehalfFamilyIndexView
+
+    def get_index_kwargs(self):
+        return {**super().get_index_kwargs(), "family_url_name": self.get_url_name("family")}
 
     def get_urlpatterns(self):
-        index_kwargs = {
-            "index_url_name": self.get_url_name("index"),
-            "index_results_url_name": self.get_url_name("index_results"),
-            "family_url_name": self.get_url_name("family"),
-        }
         return [
-            path(
-                "",
-                self.construct_view(admin_views.OnBehalfFamilyIndexView, **index_kwargs),
-                name="index",
-            ),
-            path(
-                "results/",
-                self.construct_view(
-                    admin_views.OnBehalfFamilyIndexView, results_only=True, **index_kwargs
-                ),
-                name="index_results",
-            ),
+            *self.get_index_urlpatterns(),
             path(
                 "famille/<int:family_id>/",
                 self.construct_view(
@@ -442,31 +422,21 @@ class OnBehalfViewSet(ViewSet):
         ]
 
 
-class AbsenceViewSet(ViewSet):
+class AbsenceViewSet(SearchableIndexViewSet):
     name = "reservation_absences"
     url_prefix = "reservations/absences"
     icon = "doc-full"
     menu_label = _("Absence justifications")
     menu_order = 80
     menu_item_class = permission_menu_item(admin_views.ABSENCE_PERMISSION)
+    index_view_class = admin_views.AbsenceIndexView
+
+    def get_index_kwargs(self):
+        return {**super().get_index_kwargs(), "review_url_name": self.get_url_name("review")}
 
     def get_urlpatterns(self):
-        index_kwargs = {
-            "index_url_name": self.get_url_name("index"),
-            "index_results_url_name": self.get_url_name("index_results"),
-            "review_url_name": self.get_url_name("review"),
-        }
         return [
-            path(
-                "", self.construct_view(admin_views.AbsenceIndexView, **index_kwargs), name="index"
-            ),
-            path(
-                "results/",
-                self.construct_view(
-                    admin_views.AbsenceIndexView, results_only=True, **index_kwargs
-                ),
-                name="index_results",
-            ),
+            *self.get_index_urlpatterns(),
             path(
                 "<int:pk>/",
                 self.construct_view(

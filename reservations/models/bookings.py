@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import private_storage
+from core.storage import private_storage
 
 from .setup import Day, Period, Slot
 

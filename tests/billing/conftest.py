@@ -6,7 +6,7 @@ from django.utils import timezone
 
 import pytest
 
-from billing.models import private_storage
+from core.storage import private_storage
 
 FRENCH_MONTHS = [
     "janvier",

@@ -14,6 +14,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from openpyxl import load_workbook
 
+from billing.ledger.services import family_balance, record_payment
+from billing.ledger.viewsets import billing_permissions
 from billing.models import (
     Category,
     CreditNote,
@@ -24,8 +26,6 @@ from billing.models import (
     PaymentMethod,
     PaymentReversal,
 )
-from billing.services import family_balance, record_payment
-from billing.viewsets import billing_permissions
 from parents.roles import DIRECTION_GROUP
 from tests.factories.billing import draft_invoice, issued_invoice, line
 from tests.factories.parents import ChildFactory, FamilyFactory

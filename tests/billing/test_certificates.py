@@ -1,6 +1,6 @@
 """Golden cases of the yearly certificate computation, amounts computed by hand.
 
-Ledgers are built only through `billing.services`, as the office would build them.
+Ledgers are built only through `billing.ledger.services`, as the office would build them.
 """
 
 from datetime import date
@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 import pytest
 
-from billing.certificates import (
+from billing.certificates.computation import (
     FAMILY_PAYER,
     Flag,
     Reason,
@@ -19,8 +19,7 @@ from billing.certificates import (
     compute_certificates_bulk,
     tax_credit_eligibility,
 )
-from billing.models import Category, Certificate, Payment, PaymentMethod
-from billing.services import (
+from billing.ledger.services import (
     LineData,
     create_draft_credit_note,
     create_draft_invoice,
@@ -29,6 +28,7 @@ from billing.services import (
     record_payment,
     reverse_payment,
 )
+from billing.models import Category, Certificate, Payment, PaymentMethod
 from parents.models import Family
 from tests.factories.parents import ChildFactory, FamilyFactory, GuardianFactory
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 import pytest
 
-from billing.certificate_admin import certificate_permissions
-from billing.certificate_services import issue_attestations
+from billing.certificates.services import issue_attestations
+from billing.certificates.viewsets import certificate_permissions
 from billing.models import Certificate, CertificateRun
 from parents.models import Family
 from parents.roles import COMMUNICATION_GROUP, setup_roles

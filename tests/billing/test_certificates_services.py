@@ -9,14 +9,14 @@ from django.core import mail
 import pytest
 from pypdf import PdfReader
 
-from billing.certificate_services import (
+from billing.certificates.services import (
     issue_attestations,
     notify_due_attestations,
     publish_attestations,
     review_attestation,
 )
+from billing.ledger.services import reverse_payment
 from billing.models import Certificate, PaymentMethod
-from billing.services import reverse_payment
 from parents.models import Family
 from tests.factories.parents import ChildFactory, FamilyFactory, GuardianFactory
 

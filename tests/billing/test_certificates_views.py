@@ -9,7 +9,7 @@ from django.utils import timezone
 
 import pytest
 
-from billing.certificate_services import issue_attestations, publish_attestations
+from billing.certificates.services import issue_attestations, publish_attestations
 from billing.models import Certificate, Payment, PaymentMethod
 from parents.models import Family
 from tests.factories.parents import ChildFactory, GuardianFactory, UserFactory

@@ -10,6 +10,7 @@ import pytest
 
 import billing.demo
 import parents.demo
+from billing.ledger.services import family_balance
 from billing.models import (
     Allocation,
     CreditNote,
@@ -18,7 +19,6 @@ from billing.models import (
     LedgerEntry,
     Payment,
 )
-from billing.services import family_balance
 from parents.models import Family, User
 
 from .conftest import balance_sentence, french_today, operation_rows

@@ -16,10 +16,10 @@ from wagtail.utils.urlpatterns import decorate_urlpatterns
 import pytest
 
 import config.urls
-from billing.import_views import get_import_urls
-from billing.importers import parse, run
+from billing.imports.importers import parse, run
+from billing.imports.views import get_import_urls
+from billing.ledger.services import family_balance
 from billing.models import DocumentSequence, Invoice, InvoiceLine, LedgerEntry, Payment
-from billing.services import family_balance
 from parents.roles import COMMUNICATION_GROUP, setup_roles
 from tests.factories.billing import issued_invoice, line
 from tests.factories.parents import ChildFactory, FamilyFactory, UserFactory

@@ -7,9 +7,9 @@ from django.db.models import Sum
 
 import pytest
 
-from billing import services
+from billing.ledger import services
+from billing.ledger.services import BillingError, family_balance, format_number
 from billing.models import Allocation, DocumentSequence, Invoice, Payment, PaymentMethod
-from billing.services import BillingError, family_balance, format_number
 from tests.factories.billing import draft_invoice, issued_invoice, line
 from tests.factories.parents import FamilyFactory, StructureFactory
 

@@ -1,17 +1,12 @@
 import io
-import threading
 from datetime import date
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
-from django.core.exceptions import SuspiciousFileOperation
 
 import pytest
 from pypdf import PdfReader
 
-from billing import services
+from billing.ledger import services
 from billing.models import Category, PaymentMethod
-from billing.pdf import StaticOnlyURLFetcher, render_pdf
 from tests.factories.billing import issued_invoice, line
 
 pytestmark = pytest.mark.django_db
@@ -101,62 +96,3 @@ def test_the_credit_note_pdf_refers_to_the_invoice(invoice):
     assert "Total de l'avoir 2,00 €" in text
     assert "SIRET 42424242400017" in text
     assert reader.trailer["/Root"]["/Lang"] == "fr"
-
-
-# --- The URL fetcher -----------------------------------------------------------------------
-
-
-def test_the_fetcher_serves_static_files_only():
-    fetcher = StaticOnlyURLFetcher()
-    response = fetcher.fetch("static:billing/pdf.css")
-    assert response.headers["Content-Type"] == "text/css"
-    with pytest.raises(ValueError, match="Refused"):
-        fetcher.fetch("http://example.com/x.png")
-    with pytest.raises(ValueError, match="Refused"):
-        fetcher.fetch("file:///etc/passwd")
-    with pytest.raises(ValueError, match="No static file"):
-        fetcher.fetch("static:billing/nothing-here.png")
-    with pytest.raises((ValueError, SuspiciousFileOperation)):
-        fetcher.fetch("static:../../config/settings/base.py")
-
-
-@pytest.fixture
-def web_server():
-    """A real HTTP server on localhost that records every request it receives."""
-    requests = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - the name http.server calls
-            requests.append(self.path)
-            self.send_response(404)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", requests
-    server.shutdown()
-    server.server_close()
-
-
-def test_rendering_never_fetches_from_the_network(settings, tmp_path, web_server):
-    base_url, requests = web_server
-    template = tmp_path / "billing" / "pdf" / "probe.html"
-    template.parent.mkdir(parents=True)
-    template.write_text(
-        '<html lang="fr"><body><p>Sonde</p>'
-        '<img src="{{ url }}/logo.png" alt="logo">'
-        '<link rel="stylesheet" href="{{ url }}/style.css"></body></html>'
-    )
-    settings.TEMPLATES = [
-        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
-    ]
-
-    data = render_pdf("billing/pdf/probe.html", {"url": base_url})
-
-    assert data.startswith(b"%PDF")
-    assert "Sonde" in PdfReader(io.BytesIO(data)).pages[0].extract_text()
-    assert requests == []

@@ -11,14 +11,14 @@ from wagtail.models import ModelLogEntry
 
 import pytest
 
-from billing import services
+from billing.ledger import services
+from billing.ledger.services import BillingError, family_balance, record_payment, reverse_payment
 from billing.models import (
     Allocation,
     Category,
     CreditNote,
     CreditNoteLine,
     DocumentSequence,
-    ImmutableError,
     Invoice,
     InvoiceLine,
     LedgerEntry,
@@ -26,7 +26,7 @@ from billing.models import (
     PaymentMethod,
     PaymentReversal,
 )
-from billing.services import BillingError, family_balance, record_payment, reverse_payment
+from core.immutable import ImmutableError
 from tests.factories.billing import draft_invoice, issued_invoice, line
 from tests.factories.parents import ChildFactory, FamilyFactory
 

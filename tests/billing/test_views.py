@@ -8,7 +8,7 @@ from django.urls import reverse
 
 import pytest
 
-from billing import services
+from billing.ledger import services
 from billing.models import LedgerEntry, PaymentMethod
 from tests.factories.billing import LedgerEntryFactory, draft_invoice, issued_invoice, line
 
@@ -166,7 +166,7 @@ def test_serving_a_stored_pdf_never_renders_it_again(parent_client, invoice, mon
     def refuse(*args, **kwargs):
         raise AssertionError("the download view must serve the stored file")
 
-    monkeypatch.setattr("billing.pdf.render_pdf", refuse)
+    monkeypatch.setattr("billing.ledger.pdf.render_pdf", refuse)
     response = parent_client.get(invoice_pdf_url(invoice))
     assert response.status_code == 200
     with invoice.pdf.open("rb") as stored:
@@ -177,12 +177,12 @@ def test_another_familys_documents_are_not_found_and_logged(
     parent_client, guardian, stranger_documents, caplog
 ):
     invoice, credit_note = stranger_documents
-    with caplog.at_level(logging.WARNING, logger="billing.views"):
+    with caplog.at_level(logging.WARNING, logger="billing.ledger.views"):
         for url in (invoice_pdf_url(invoice), credit_note_pdf_url(credit_note)):
             response = parent_client.get(url)
             assert response.status_code == 404
             assert b"%PDF" not in response.content
-    denied = [r.getMessage() for r in caplog.records if r.name == "billing.views"]
+    denied = [r.getMessage() for r in caplog.records if r.name == "billing.ledger.views"]
     assert denied == [
         f"Denied invoice {invoice.pk} to user {guardian.user.pk} (family {guardian.family.pk})",
         f"Denied creditnote {credit_note.pk} to user {guardian.user.pk} "
@@ -198,7 +198,7 @@ def test_a_draft_or_an_unknown_invoice_is_not_found(parent_client, family):
 
 def test_a_missing_stored_file_is_not_found_and_logged(parent_client, family, caplog):
     invoice = issued_invoice(family, issue_date=MARCH, render_pdf=False)
-    with caplog.at_level(logging.ERROR, logger="billing.views"):
+    with caplog.at_level(logging.ERROR, logger="billing.ledger.views"):
         assert parent_client.get(invoice_pdf_url(invoice)).status_code == 404
     assert f"Stored PDF missing for invoice {invoice.pk}" in caplog.text
 

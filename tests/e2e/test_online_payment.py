@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from billing import demo as billing_demo
 from billing.models import Payment, PaymentMethod
-from billing.payments import confirm_payment_attempt, start_payment_attempt
+from billing.online_payment.services import confirm_payment_attempt, start_payment_attempt
 from parents import demo
 from parents.models import Family
 from tests.billing.stripe_payments.fake_stripe import (  # noqa: F401 - fixtures

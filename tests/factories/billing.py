@@ -3,15 +3,15 @@ from decimal import Decimal
 
 import factory
 
+from billing.ledger.services import LineData, create_draft_invoice, issue_invoice
 from billing.models import Category, Invoice, InvoiceLine, LedgerEntry
-from billing.money import line_amount
-from billing.services import LineData, create_draft_invoice, issue_invoice
+from core.money import line_amount
 
 from .parents import FamilyFactory
 
 
 class InvoiceFactory(factory.django.DjangoModelFactory):
-    """A draft invoice; issue it with `billing.services.issue_invoice`."""
+    """A draft invoice; issue it with `billing.ledger.services.issue_invoice`."""
 
     class Meta:
         model = Invoice

@@ -6,8 +6,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from home.pdf import LocalOnlyURLFetcher
-from tests.factories.content import image_bytes, make_collection, make_help_page, make_image
+from tests.factories.content import make_collection, make_help_page, make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -59,21 +58,3 @@ def test_the_pdf_is_the_page_tagged_in_french(client, manual):
         for annotation in page.get("/Annots", [])
     ]
     assert "https://get.adobe.com/fr/reader/" in links
-
-
-def test_the_fetcher_reads_local_files_and_refuses_the_rest(media_root):
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
-    default_storage.save("images/logo.png", ContentFile(image_bytes()))
-    fetcher = LocalOnlyURLFetcher()
-    assert fetcher.fetch("static:css/content-pdf.css").read().startswith(b"@page")
-    assert fetcher.fetch("media:images/logo.png").read().startswith(b"\x89PNG")
-    for url in (
-        "https://example.org/tracker.png",
-        "file:///etc/passwd",
-        "static:../config/settings/base.py",
-        "media:../db.sqlite3",
-    ):
-        with pytest.raises(ValueError, match="Refused|No static file"):
-            fetcher.fetch(url)

@@ -5,7 +5,7 @@ from django.core.files.storage import FileSystemStorage
 
 import pytest
 
-from billing.models import private_storage
+from core.storage import private_storage
 from tests.factories.parents import ChildFactory, FamilyFactory, GuardianFactory, UserFactory
 
 

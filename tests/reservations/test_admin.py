@@ -14,8 +14,8 @@ from django.utils import formats, timezone
 import pytest
 from pypdf import PdfReader
 
+from billing.ledger.services import issue_invoice
 from billing.models import CreditNote, DocumentStatus, Invoice
-from billing.services import issue_invoice
 from parents.roles import DIRECTION_GROUP
 from reservations import services
 from reservations.deadlines import PARIS

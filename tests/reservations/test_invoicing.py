@@ -34,8 +34,8 @@ from django.core.management import CommandError, call_command
 
 import pytest
 
+from billing.ledger.services import issue_invoice
 from billing.models import CreditNote, DocumentStatus, Invoice
-from billing.services import issue_invoice
 from reservations import services
 from reservations.models import Booking
 from tests.factories.parents import ChildFactory, FamilyFactory

@@ -11,7 +11,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from billing.certificate_services import (
+from billing.certificates.services import (
     issue_attestations,
     notify_due_attestations,
     publish_attestations,

@@ -4,8 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from billing.importers import parse, run
-from billing.money import ZERO, format_euros
+from billing.imports.importers import parse, run
+from core.money import ZERO, format_euros
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ from datetime import datetime, time, timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from billing import payments
-from billing import stripe_gateway as gateway
+from billing.online_payment import gateway
+from billing.online_payment import services as payments
 
 DEFAULT_DAYS = 3
 

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 import pytest
 
+from billing.ledger.services import record_payment
 from billing.models import PaymentAttempt, PaymentMethod
-from billing.payments import format_minimum
-from billing.services import record_payment
+from billing.online_payment.services import format_minimum
 
 from .fake_stripe import card_payments, owe
 

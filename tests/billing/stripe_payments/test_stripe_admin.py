@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 import pytest
 
 from billing.models import PaymentAttempt
-from billing.payment_viewsets import payment_attempt_permissions
+from billing.online_payment.viewsets import payment_attempt_permissions
 from parents.roles import DIRECTION_GROUP
 from tests.factories.parents import FamilyFactory
 

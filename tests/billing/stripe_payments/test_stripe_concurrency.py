@@ -14,9 +14,9 @@ from django.urls import reverse
 
 import pytest
 
+from billing.ledger.services import family_balance
 from billing.models import PaymentAttempt, StripeEvent
-from billing.payments import confirm_payment_attempt, start_payment_attempt
-from billing.services import family_balance
+from billing.online_payment.services import confirm_payment_attempt, start_payment_attempt
 
 from .fake_stripe import CARD_3DS, card_payments, event_payload, signature_header
 

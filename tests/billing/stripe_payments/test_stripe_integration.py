@@ -13,8 +13,8 @@ from django.urls import reverse
 
 import pytest
 
+from billing.ledger.services import family_balance
 from billing.models import PaymentAttempt, StripeEvent
-from billing.services import family_balance
 
 from .fake_stripe import CARD_3DS, CARD_DECLINED, CARD_OK, WEBHOOK_DELAY, card_payments
 

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 import pytest
 
+from billing.ledger.services import family_balance
 from billing.models import PaymentAttempt
-from billing.payments import confirm_payment_attempt, start_payment_attempt
-from billing.services import family_balance
-from billing.stripe_gateway import create_payment_intent
+from billing.online_payment.gateway import create_payment_intent
+from billing.online_payment.services import confirm_payment_attempt, start_payment_attempt
 
 from .fake_stripe import CARD_3DS, CARD_OK, card_payments
 

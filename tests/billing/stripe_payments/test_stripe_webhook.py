@@ -13,10 +13,10 @@ from django.core import mail
 
 import pytest
 
+from billing.ledger.services import family_balance, record_payment
 from billing.models import LedgerEntry, PaymentAttempt, PaymentReversal, StripeEvent
-from billing.payments import confirm_payment_attempt, start_payment_attempt
-from billing.services import family_balance, record_payment
-from billing.stripe_gateway import CardDeclined, create_payment_intent
+from billing.online_payment.gateway import CardDeclined, create_payment_intent
+from billing.online_payment.services import confirm_payment_attempt, start_payment_attempt
 
 from .fake_stripe import CARD_3DS, CARD_DECLINED, card_payments, event_payload
 

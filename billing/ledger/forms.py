@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateInput
 
+from core.money import format_euros, line_amount
 from parents.models import Child, Family, Guardian
 
 from .models import Invoice, InvoiceLine, Payment, PaymentMethod, PaymentReversal
-from .money import format_euros, line_amount
 
 LINE_FIELDS = [
     "child",

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing.money import format_euros, line_amount, quantize
+from core.money import format_euros, line_amount, quantize
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """Issuing, rendering and publishing the yearly certificates: the only writers of them.
 
-- `issue_attestations` turns the computation of `billing.certificates` into certificates.
+- `issue_attestations` turns the computation of `billing.certificates.computation` into
+  certificates.
   It is idempotent: a certificate whose content did not change is left alone (same hash);
   a change makes a new version. A draft replaced by a newer draft is marked replaced at
   once; a published certificate stays published until its new version is published.
@@ -38,11 +39,12 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
 
+from core.money import ZERO
+from core.storage import private_storage
 from parents.models import Family, Structure
 
-from .certificates import FLAG_LABELS, Flag, content_hash, iter_certificates
-from .models import Certificate, private_storage
-from .money import ZERO
+from .computation import FLAG_LABELS, Flag, content_hash, iter_certificates
+from .models import Certificate
 
 logger = logging.getLogger(__name__)
 
@@ -536,10 +538,10 @@ def _signature(name):
 def _fetcher(signature_name):
     from weasyprint.urls import URLFetcherResponse
 
-    from .pdf import StaticOnlyURLFetcher
+    from core.pdf import LocalOnlyURLFetcher
 
-    class CertificateURLFetcher(StaticOnlyURLFetcher):
-        """Static files, plus the structure's signature image under `signature:`."""
+    class CertificateURLFetcher(LocalOnlyURLFetcher):
+        """Local files, plus the structure's signature image under `signature:`."""
 
         def fetch(self, url, headers=None):
             if url == "signature:" and signature_name:
@@ -555,23 +557,18 @@ def _stylesheet():
     """The certificate's stylesheet, parsed once per process rather than once per PDF."""
     from weasyprint import CSS
 
-    from .pdf import font_config
+    from core.pdf import font_config
 
     return CSS(string=render_to_string(PDF_STYLESHEET), font_config=font_config())
 
 
 def render_certificate(job):
     """PDF/UA-1 bytes of one certificate job (see `_job`), in French."""
-    from weasyprint import HTML
+    from core.pdf import render_pdf
 
-    from .pdf import STATIC_SCHEME, font_config
-
-    with translation.override("fr"):
-        html = render_to_string(PDF_TEMPLATE, pdf_context(job))
     signature = job["content"]["provider"].get("signature", "")
-    document = HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=_fetcher(signature))
-    return document.write_pdf(
-        stylesheets=[_stylesheet()], font_config=font_config(), pdf_variant="pdf/ua-1"
+    return render_pdf(
+        PDF_TEMPLATE, pdf_context(job), url_fetcher=_fetcher(signature), stylesheets=[_stylesheet()]
     )
 
 

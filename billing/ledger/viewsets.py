@@ -3,7 +3,7 @@
 Invoices (drafts edited with their lines, then issued), credit notes and payments, each
 seen only within the structures of the member of staff (`for_staff`), plus the family
 statements. Issued documents and payments have inspect views and actions that call
-`billing.services`; nothing here edits or deletes them.
+`billing.ledger.services`; nothing here edits or deletes them.
 """
 
 from django.contrib.admin.utils import quote
@@ -13,18 +13,18 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 import django_filters
 
+from core.admin import SearchableIndexViewSet, permission_menu_item
 from parents.models import Family, Structure
 
 from . import admin_views
-from .admin_forms import InvoiceForm, PaymentForm
+from .forms import InvoiceForm, PaymentForm
 from .models import CreditNote, DocumentStatus, Invoice, Payment, PaymentMethod
 
 
@@ -431,7 +431,7 @@ class PaymentViewSet(BillingModelViewSet):
         ]
 
 
-class StatementViewSet(ViewSet):
+class StatementViewSet(SearchableIndexViewSet):
     """Family statements: a list of the director's families, and each family's account."""
 
     name = "billing_statements"
@@ -439,33 +439,12 @@ class StatementViewSet(ViewSet):
     icon = "list-ul"
     menu_label = _("Family statements")
     menu_order = 400
-
-    @property
-    def menu_item_class(self):
-        class StatementMenuItem(MenuItem):
-            def is_shown(self, request):
-                return request.user.has_perm(admin_views.STATEMENT_PERMISSION)
-
-        return StatementMenuItem
+    menu_item_class = permission_menu_item(admin_views.STATEMENT_PERMISSION)
+    index_view_class = admin_views.StatementFamilyIndexView
 
     def get_urlpatterns(self):
-        index_kwargs = {
-            "index_url_name": self.get_url_name("index"),
-            "index_results_url_name": self.get_url_name("index_results"),
-        }
         return [
-            path(
-                "",
-                self.construct_view(admin_views.StatementFamilyIndexView, **index_kwargs),
-                name="index",
-            ),
-            path(
-                "results/",
-                self.construct_view(
-                    admin_views.StatementFamilyIndexView, results_only=True, **index_kwargs
-                ),
-                name="index_results",
-            ),
+            *self.get_index_urlpatterns(),
             path(
                 "<int:family_id>/releve/",
                 self.construct_view(

@@ -21,10 +21,10 @@ from django.views.generic import View
 
 from parents.views import FamilyAreaMixin, FamilyPageView
 
-from . import payments
-from . import stripe_gateway as gateway
+from ..ledger.services import family_balance
+from . import gateway
+from . import services as payments
 from .models import PaymentAttempt
-from .services import family_balance
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ Invariants kept here:
   PaymentIntent, created with the idempotency key stored on the attempt.
 - An attempt's status only moves forward (`STATUS_RANK`): a success is never undone, a
   late "payment failed" never hides a payment.
-- Money is written only by `billing.services` (`record_payment`, `reverse_payment`), which
+- Money is written only by `billing.ledger.services` (`record_payment`, `reverse_payment`), which
   are idempotent on the PaymentIntent id and on the refund id: the confirm call, the result
   page, the webhook and `stripe_reconcile` may all report one success, one `Payment` results.
 - Every decision is taken on a PaymentIntent read from Stripe, never on what a webhook
@@ -30,12 +30,10 @@ from django.utils.translation import gettext as _
 
 from wagtail.log_actions import log
 
+from core.money import ZERO, format_euros, quantize
 from parents.models import Family
 
-from . import stripe_gateway as gateway
-from .models import Payment, PaymentAttempt, PaymentMethod, PaymentReversal, StripeEvent
-from .money import ZERO, format_euros, quantize
-from .services import (
+from ..ledger.services import (
     BillingError,
     family_balance,
     lock_family,
@@ -43,6 +41,8 @@ from .services import (
     reverse_payment,
     site_language,
 )
+from ..models import Payment, PaymentAttempt, PaymentMethod, PaymentReversal, StripeEvent
+from . import gateway
 
 logger = logging.getLogger(__name__)
 

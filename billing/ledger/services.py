@@ -20,8 +20,10 @@ from django.utils.translation import gettext as _
 
 from wagtail.log_actions import log
 
+from core.money import ZERO, format_euros, line_amount, quantize
 from parents.models import Family
 
+from .balances import family_balance
 from .models import (
     Allocation,
     CreditNote,
@@ -35,7 +37,7 @@ from .models import (
     PaymentMethod,
     PaymentReversal,
 )
-from .money import ZERO, format_euros, line_amount, quantize
+from .notifications import send_invoice_issued
 
 logger = logging.getLogger(__name__)
 
@@ -104,14 +106,6 @@ def _claim_external_number(structure, kind, year, number):
 
 
 # --- Balances --------------------------------------------------------------------------------
-
-
-def family_balance(family):
-    """Balance of the account: positive when the family owes money, negative in credit."""
-    totals = LedgerEntry.objects.filter(family=family).aggregate(
-        debit=Sum("debit"), credit=Sum("credit")
-    )
-    return quantize((totals["debit"] or ZERO) - (totals["credit"] or ZERO))
 
 
 def _allocated_by_line(lines):
@@ -488,8 +482,6 @@ def _write_invoice_entries(invoice, lines):
 
 
 def _notify_invoice(invoice_id):
-    from .notifications import send_invoice_issued
-
     send_invoice_issued(Invoice.objects.select_related("family__structure").get(pk=invoice_id))
 
 

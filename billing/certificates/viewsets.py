@@ -3,7 +3,7 @@
 One page per structure and year: generate (a background task, with its progress), review
 the flagged cases, publish. Every object is looked up within the structures of the member
 of staff, so another structure's certificate or run is a 404; every change goes through
-`billing.certificate_services`.
+`billing.certificates.services`.
 
 Wiring (in `billing/wagtail_hooks.py`): register `CertificateAdminViewSet()` with
 `register_admin_viewset`, and call `register_certificate_log_actions(actions)` from the
@@ -24,16 +24,16 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
 from wagtail.admin import messages
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
+from core.admin import permission_menu_item
 from parents.models import Structure
 
-from .certificate_services import publish_attestations, review_attestation
-from .certificate_views import describe_child
 from .models import Certificate, CertificateRun
+from .services import publish_attestations, review_attestation
 from .tasks import generate_attestations_task
+from .views import describe_child
 
 VIEW_PERMISSION = "billing.view_certificate"
 GENERATE_PERMISSION = "billing.add_certificate"
@@ -350,13 +350,7 @@ class CertificateAdminViewSet(ViewSet):
     menu_order = 500
     add_to_admin_menu = True
 
-    @property
-    def menu_item_class(self):
-        class CertificateMenuItem(MenuItem):
-            def is_shown(self, request):
-                return request.user.has_perm(VIEW_PERMISSION)
-
-        return CertificateMenuItem
+    menu_item_class = permission_menu_item(VIEW_PERMISSION)
 
     @property
     def url_names(self):

@@ -1,9 +1,10 @@
-"""Help pages as tagged PDF (PDF/UA-1), in French, rendered with WeasyPrint.
+"""The one PDF renderer: templates under templates/<app>/pdf/ to tagged PDF (PDF/UA-1), in
+French, with WeasyPrint.
 
-WeasyPrint fetches every URL a template names. Its fetcher here reads two local sources
-only: the project's static files (`static:` URLs) and image files from the default storage
-(`media:` URLs); anything else, remote addresses first, is refused. The same approach as the
-invoices' renderer in billing/pdf.py, kept apart because this app must not depend on billing.
+Rendering costs far more than serving a file, so documents are rendered once and stored.
+WeasyPrint fetches every URL a template names; its fetcher here reads two local sources only:
+the project's static files (`static:` URLs) and files of the default storage (`media:` URLs).
+Anything else, remote addresses first, is refused, so a document never reaches the network.
 """
 
 import functools
@@ -41,7 +42,11 @@ class LocalOnlyURLFetcher(URLFetcher):
                 body = file.read()
         else:
             raise ValueError(f"Refused to fetch {url!r} while rendering a PDF.")
-        content_type = mimetypes.guess_type(relative)[0] or "application/octet-stream"
+        return self.response(url, body, relative)
+
+    @staticmethod
+    def response(url, body, name):
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, body=body, headers={"Content-Type": content_type})
 
     @staticmethod
@@ -58,15 +63,21 @@ def font_config():
     return FontConfiguration()
 
 
-def render_pdf(template_name, context):
+def render_pdf(template_name, context, *, url_fetcher=None, stylesheets=None):
+    """PDF/UA-1 bytes of a template rendered in French."""
     with translation.override("fr"):
         html = render_to_string(template_name, context)
     # Links in the text become absolute addresses of the site; nothing is fetched from there.
     document = HTML(
-        string=html, base_url=settings.SITE_URL + "/", url_fetcher=LocalOnlyURLFetcher()
+        string=html,
+        base_url=settings.SITE_URL + "/",
+        url_fetcher=url_fetcher or LocalOnlyURLFetcher(),
     )
-    return document.write_pdf(font_config=font_config(), pdf_variant="pdf/ua-1")
+    return document.write_pdf(
+        stylesheets=stylesheets, font_config=font_config(), pdf_variant="pdf/ua-1"
+    )
 
 
-def render_help_page_pdf(page):
-    return render_pdf("home/pdf/help_page.html", {"page": page})
+def pdf_file_name(number):
+    """ "F2026/0001" → "F2026-0001.pdf": document numbers hold slashes, file names cannot."""
+    return number.replace("/", "-") + ".pdf"

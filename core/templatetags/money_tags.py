@@ -1,6 +1,6 @@
 from django import template
 
-from billing.money import format_euros
+from core.money import format_euros
 
 register = template.Library()
 

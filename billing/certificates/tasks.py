@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from django_tasks import task
 
-from .certificate_services import issue_attestations
 from .models import CertificateRun
+from .services import issue_attestations
 
 # The admin page reads the progress from the run row: writing it more often is wasted work.
 PROGRESS_INTERVAL = 1.0

@@ -5,7 +5,7 @@ The format is documented in docs/billing-import.md. Importing is two steps:
 - `parse(file_bytes, user=...)` reads and checks the whole file without writing anything and
   returns an `ImportPlan`: the invoices (rows grouped by structure and number) and payments it
   would create, those already imported, and every error found, by line number.
-- `run(plan, by=..., dry_run=...)` writes the plan through `billing.services` in a single
+- `run(plan, by=..., dry_run=...)` writes the plan through `billing.ledger.services` in a single
   transaction: one error and nothing at all is imported.
 
 Every row carries the other program's identifier (`reference_externe`), stored as the
@@ -26,11 +26,18 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from core.immutable import ImmutableError
+from core.money import CENT, ZERO, format_euros, line_amount
 from parents.models import Family, Structure
 
-from .models import Category, ImmutableError, Invoice, Payment, PaymentMethod
-from .money import CENT, ZERO, format_euros, line_amount
-from .services import BillingError, LineData, create_draft_invoice, issue_invoice, record_payment
+from ..ledger.services import (
+    BillingError,
+    LineData,
+    create_draft_invoice,
+    issue_invoice,
+    record_payment,
+)
+from ..models import Category, Invoice, Payment, PaymentMethod
 
 logger = logging.getLogger(__name__)
 

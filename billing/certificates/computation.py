@@ -36,18 +36,18 @@ from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from core.money import ZERO
 from parents.models import Family, Guardian
 
-from .models import (
+from ..ledger.models import (
     PAYMENT_LABELS,
     Allocation,
     Category,
-    Certificate,
     Payment,
     PaymentMethod,
     PaymentReversal,
 )
-from .money import ZERO
+from .models import Certificate
 
 # Bump when the rules change: the content hash then changes and certificates are reissued.
 RULES_VERSION = 1

@@ -9,8 +9,8 @@ from django.views.generic import View
 
 from parents.views import FamilyAreaMixin, FamilyPageView
 
+from ..online_payment.services import online_payment_offer
 from .models import CreditNote, Invoice, LedgerEntry
-from .payments import online_payment_offer
 from .services import family_balance
 
 logger = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ class CertificatesView(FamilyPageView):
     page_title = _("Certificate list")
 
     def get_context_data(self, **kwargs):
-        from .certificate_views import certificate_list_context
+        from ..certificates.views import certificate_list_context
 
         context = super().get_context_data(**kwargs)
         context.update(certificate_list_context(self.family, self.structure))

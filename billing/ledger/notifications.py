@@ -6,6 +6,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from .balances import family_balance
+
 
 def _recipients(family):
     return [g.email for g in family.guardians.all() if g.email]
@@ -13,8 +15,6 @@ def _recipients(family):
 
 def send_invoice_issued(invoice):
     """Tell the guardians a new invoice is available, with the amount and the balance due."""
-    from .services import family_balance
-
     recipients = _recipients(invoice.family)
     if not recipients:
         return 0

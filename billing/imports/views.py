@@ -20,9 +20,10 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from core.money import ZERO, format_euros
+
+from ..models import Category, PaymentMethod
 from .importers import KNOWN_COLUMNS, parse, run
-from .models import Category, PaymentMethod
-from .money import ZERO, format_euros
 
 # A CSV line is about 150 bytes: 2 MB is some 13,000 lines, more than a year of invoices of
 # a structure, and small enough to wait in the session between preview and confirmation.

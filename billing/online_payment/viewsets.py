@@ -13,9 +13,9 @@ from wagtail.admin.ui.tables import Column
 
 import django_filters
 
-from . import admin_views
+from ..ledger import admin_views
+from ..ledger.viewsets import BillingModelViewSet, StructureFamilyFilterSet
 from .models import PaymentAttempt
-from .viewsets import BillingModelViewSet, StructureFamilyFilterSet
 
 
 def payment_attempt_permissions():

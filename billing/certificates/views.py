@@ -17,8 +17,8 @@ from django.views.generic import View
 
 from parents.views import FamilyAreaMixin, FamilyPageView
 
-from .certificates import REASON_LABELS, Reason
-from .models import Category, Certificate
+from ..models import Category, Certificate
+from .computation import REASON_LABELS, Reason
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ Two rules hold in every view here:
 - Scope: an object is always looked up through `scope(user)` (the documents and payments of
   the structures the member of staff runs, everything for superusers), so another
   structure's invoice, payment, statement or PDF answers 404 whatever the URL typed.
-- Money changes only through `billing.services`: no view saves an issued document or a
+- Money changes only through `billing.ledger.services`: no view saves an issued document or a
   payment itself. Edit and delete answer only for drafts; issuing, crediting, recording
   and reversing are actions that call the service and show its refusal as a form error.
 """
@@ -40,21 +40,21 @@ from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permissions import policy_registry
 
+from core.immutable import ImmutableError
+from core.money import ZERO, format_euros, quantize
 from parents.models import Family
 
 from . import services
-from .admin_forms import CreditNoteForm, ReversalForm
+from .forms import CreditNoteForm, ReversalForm
 from .models import (
     Allocation,
     CreditNote,
     DocumentStatus,
-    ImmutableError,
     Invoice,
     InvoiceLine,
     Payment,
     PaymentReversal,
 )
-from .money import ZERO, format_euros, quantize
 from .views import OPERATIONS_PER_PAGE, ledger_with_running_balance
 
 logger = logging.getLogger(__name__)

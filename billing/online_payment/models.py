@@ -1,0 +1,135 @@
+"""Online card payment attempts and the Stripe events received, each stored once."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ..ledger.models import Payment
+
+
+class PaymentAttemptQuerySet(models.QuerySet):
+    def for_family(self, family):
+        return self.filter(family=family)
+
+    def for_staff(self, user):
+        if user.is_superuser:
+            return self
+        return self.filter(structure__staff=user)
+
+    def open(self):
+        return self.filter(status__in=PaymentAttempt.OPEN_STATUSES)
+
+
+class PaymentAttempt(models.Model):
+    """One try of a family at paying its whole balance online by card, and the Stripe
+    PaymentIntent created for it.
+
+    The amount is the balance when the attempt was opened and never changes; a family has at
+    most one open attempt (database constraint), which a reload or a double click reuses,
+    and one attempt never has more than one PaymentIntent. The status only moves forward
+    (see `billing.online_payment.services`); the money itself is a `Payment` recorded by
+    the ledger's services.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the card")
+        REQUIRES_ACTION = "requires_action", _("waiting for 3-D Secure")
+        PROCESSING = "processing", _("processing")
+        FAILED = "failed", _("declined")
+        CANCELED = "canceled", _("abandoned")
+        SUCCEEDED = "succeeded", _("paid")
+
+    OPEN_STATUSES = (Status.PENDING, Status.REQUIRES_ACTION, Status.PROCESSING)
+
+    structure = models.ForeignKey(
+        "parents.Structure", verbose_name=_("structure"), on_delete=models.PROTECT
+    )
+    family = models.ForeignKey(
+        "parents.Family",
+        verbose_name=_("family"),
+        on_delete=models.PROTECT,
+        related_name="payment_attempts",
+    )
+    guardian = models.ForeignKey(
+        "parents.Guardian",
+        verbose_name=_("guardian"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payment_attempts",
+    )
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="eur")
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    idempotency_key = models.CharField(max_length=64, unique=True, editable=False)
+    payment_intent_id = models.CharField(_("Stripe PaymentIntent"), max_length=255, blank=True)
+    amount_received = models.DecimalField(
+        _("amount received"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    failure_code = models.CharField(_("failure code"), max_length=100, blank=True)
+    failure_message = models.CharField(_("failure message"), max_length=500, blank=True)
+    payment = models.ForeignKey(
+        Payment,
+        verbose_name=_("payment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="online_attempts",
+    )
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = PaymentAttemptQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("online payment attempt")
+        verbose_name_plural = _("online payment attempts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Reload, second tab, double click: all find this row instead of a second charge.
+            models.UniqueConstraint(
+                fields=["family"],
+                condition=Q(status__in=["pending", "requires_action", "processing"]),
+                name="paymentattempt_one_open_per_family",
+            ),
+            models.UniqueConstraint(
+                fields=["payment_intent_id"],
+                condition=~Q(payment_intent_id=""),
+                name="paymentattempt_unique_intent",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="paymentattempt_amount_gt0"),
+        ]
+
+    def __str__(self):
+        return _("Online payment #%(id)s of %(family)s") % {"id": self.pk, "family": self.family}
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN_STATUSES
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event, stored once (unique id) in the transaction that handles it:
+    a replayed or concurrent delivery of the same event finds the row and does nothing.
+    """
+
+    event_id = models.CharField(_("event"), max_length=255, unique=True)
+    type = models.CharField(_("type"), max_length=100)
+    created = models.DateTimeField(_("created at Stripe"), null=True, blank=True)
+    livemode = models.BooleanField(_("live mode"), default=False)
+    payload = models.JSONField(_("payload"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"{self.event_id} {self.type}"
+
+
+# --- Yearly certificates (attestations) -------------------------------------------------------

@@ -1,0 +1,93 @@
+"""The one PDF renderer: local files only, never the network."""
+
+import io
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+from django.core.exceptions import SuspiciousFileOperation
+
+import pytest
+from pypdf import PdfReader
+
+from core.pdf import LocalOnlyURLFetcher, pdf_file_name, render_pdf
+from tests.factories.content import image_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def test_document_numbers_become_file_names():
+    assert pdf_file_name("2L2012/0038EN") == "2L2012-0038EN.pdf"
+
+
+def test_the_fetcher_serves_static_files():
+    fetcher = LocalOnlyURLFetcher()
+    response = fetcher.fetch("static:billing/pdf.css")
+    assert response.headers["Content-Type"] == "text/css"
+    with pytest.raises(ValueError, match="Refused"):
+        fetcher.fetch("http://example.com/x.png")
+    with pytest.raises(ValueError, match="Refused"):
+        fetcher.fetch("file:///etc/passwd")
+    with pytest.raises(ValueError, match="No static file"):
+        fetcher.fetch("static:billing/nothing-here.png")
+    with pytest.raises((ValueError, SuspiciousFileOperation)):
+        fetcher.fetch("static:../../config/settings/base.py")
+
+
+@pytest.fixture
+def web_server():
+    """A real HTTP server on localhost that records every request it receives."""
+    requests = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the name http.server calls
+            requests.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", requests
+    server.shutdown()
+    server.server_close()
+
+
+def test_rendering_never_fetches_from_the_network(settings, tmp_path, web_server):
+    base_url, requests = web_server
+    template = tmp_path / "billing" / "pdf" / "probe.html"
+    template.parent.mkdir(parents=True)
+    template.write_text(
+        '<html lang="fr"><body><p>Sonde</p>'
+        '<img src="{{ url }}/logo.png" alt="logo">'
+        '<link rel="stylesheet" href="{{ url }}/style.css"></body></html>'
+    )
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+
+    data = render_pdf("billing/pdf/probe.html", {"url": base_url})
+
+    assert data.startswith(b"%PDF")
+    assert "Sonde" in PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert requests == []
+
+
+def test_the_fetcher_reads_local_files_and_refuses_the_rest(media_root):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    default_storage.save("images/logo.png", ContentFile(image_bytes()))
+    fetcher = LocalOnlyURLFetcher()
+    assert fetcher.fetch("static:css/content-pdf.css").read().startswith(b"@page")
+    assert fetcher.fetch("media:images/logo.png").read().startswith(b"\x89PNG")
+    for url in (
+        "https://example.org/tracker.png",
+        "file:///etc/passwd",
+        "static:../config/settings/base.py",
+        "media:../db.sqlite3",
+    ):
+        with pytest.raises(ValueError, match="Refused|No static file"):
+            fetcher.fetch(url)
