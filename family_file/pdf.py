@@ -2,55 +2,15 @@
 
 Never stored: a health sheet changes and is kept for the season only, so it is rendered
 when asked, after the access check, and each staff request is logged by the caller.
-
-The renderer is the project's WeasyPrint set-up (tagged PDF/UA-1, French, a fetcher that
-reads nothing but our static files); it belongs to the shared base layer (`core.pdf`).
+Rendered by the base layer's `core.pdf` (tagged PDF/UA-1, in French, local files only).
 """
 
-import functools
-import mimetypes
-from pathlib import Path
+from django.utils import timezone
 
-from django.contrib.staticfiles import finders
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from core.pdf import render_pdf
 
 from . import health, services
 from .models import AuthorisedPerson
-
-STATIC_SCHEME = "static:"
-
-
-class StaticOnlyURLFetcher(URLFetcher):
-    """Serves `static:` URLs from the static files finders and refuses everything else."""
-
-    def fetch(self, url, headers=None):
-        if not url.startswith(STATIC_SCHEME):
-            raise ValueError(f"Refused to fetch {url!r} while rendering a PDF.")
-        relative = url[len(STATIC_SCHEME) :].lstrip("/")
-        path = finders.find(relative)
-        if not path or ".." in Path(relative).parts:
-            raise ValueError(f"No static file {relative!r}.")
-        content_type = mimetypes.guess_type(relative)[0] or "application/octet-stream"
-        return URLFetcherResponse(
-            url, body=Path(path).read_bytes(), headers={"Content-Type": content_type}
-        )
-
-
-@functools.cache
-def font_config():
-    return FontConfiguration()
-
-
-def render_pdf(template_name, context):
-    with translation.override("fr"):
-        html = render_to_string(template_name, context)
-    document = HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=StaticOnlyURLFetcher())
-    return document.write_pdf(font_config=font_config(), pdf_variant="pdf/ua-1")
 
 
 def sheet_context(child):
