@@ -45,40 +45,6 @@ class ToolView(PermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView)
     header_icon = "folder-open-inverse"
 
 
-def field_label(section, name):
-    """The label of a changed field, for the before/after table."""
-    from .models import ChildDetails, GuardianDetails
-
-    if section == PendingChange.Section.HEALTH:
-        field = health.FIELDS_BY_KEY.get(name)
-        return field.label if field else name
-    model = GuardianDetails if section == PendingChange.Section.GUARDIAN else ChildDetails
-    try:
-        return model._meta.get_field(name).verbose_name
-    except Exception:  # noqa: BLE001 - an unknown key is shown as it is
-        return name
-
-
-def show(section, name, value):
-    if section == PendingChange.Section.HEALTH:
-        return health.display_value(name, value)
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    return value if value not in (None, "") else "—"
-
-
-def change_rows(change):
-    before, after = change.before or {}, change.after or {}
-    return [
-        {
-            "label": field_label(change.section, name),
-            "before": show(change.section, name, before.get(name)),
-            "after": show(change.section, name, after.get(name)),
-        }
-        for name in after
-    ]
-
-
 # --- "Dossiers" ------------------------------------------------------------------------------
 
 
@@ -297,7 +263,7 @@ class ChangeReviewView(ToolView):
         context = super().get_context_data(**kwargs)
         context.update(
             change=self.change,
-            rows=change_rows(self.change),
+            rows=services.change_rows(self.change),
             form=kwargs.get("form") or DecisionMessageForm(),
             index_url=reverse(self.index_url_name),
         )

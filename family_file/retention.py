@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
 
-from parents.models import Family, Guardian
+from parents.models import Family, Guardian, User
 
 from .models import (
     AuthorisedPerson,
@@ -205,9 +205,14 @@ def purge_registration_data(today, report, *, dry_run):
             continue
         with transaction.atomic():
             forget_family_file(family)
+            logins = list(
+                User.objects.filter(guardian__family=family, is_staff=False, is_superuser=False)
+            )
             try:
                 with transaction.atomic():
                     family.delete()
+                    # A deleted family's logins must not outlive it.
+                    User.objects.filter(pk__in=[user.pk for user in logins]).delete()
                 report.families_deleted.append(label)
             except ProtectedError:
                 # Invoices, payments, bookings or certificates point to it: they are kept.

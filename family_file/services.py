@@ -8,7 +8,7 @@ accepts it. Everything else is written straight away.
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from wagtail.log_actions import log
 
 from parents.models import Child, Guardian
 
+from . import health
 from .health import HEALTH_FIELDS
 from .models import (
     ChildDetails,
@@ -227,7 +228,8 @@ def submit_health_sheet(child, data, *, certified, by, pai_document=None, now=No
         changed = {key: data.get(key) for key in keys if data.get(key) != current.get(key)}
         settings = FamilyFileSettings.for_structure(child.family.structure)
         if pai_document is not None:
-            sheet.pai_document.save(f"pai-{child.pk}.bin", pai_document, save=False)
+            extension = pai_document.name.rsplit(".", 1)[-1].lower()
+            sheet.pai_document.save(f"pai-{child.pk}.{extension}", pai_document, save=False)
         result = ChangeResult()
         if changed and settings.validates("health_sheet"):
             sheet.save()
@@ -264,6 +266,38 @@ def record_consultation(child, user, kind):
 
 
 # --- Decisions on pending changes ---------------------------------------------------------
+
+
+def field_label(section, name):
+    """The label of a changed field, for the before/after table."""
+    if section == PendingChange.Section.HEALTH:
+        field = health.FIELDS_BY_KEY.get(name)
+        return field.label if field else name
+    model = GuardianDetails if section == PendingChange.Section.GUARDIAN else ChildDetails
+    try:
+        return model._meta.get_field(name).verbose_name
+    except FieldDoesNotExist:
+        return name
+
+
+def show(section, name, value):
+    if section == PendingChange.Section.HEALTH:
+        return health.display_value(name, value)
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return value if value not in (None, "") else "—"
+
+
+def change_rows(change):
+    before, after = change.before or {}, change.after or {}
+    return [
+        {
+            "label": field_label(change.section, name),
+            "before": show(change.section, name, before.get(name)),
+            "after": show(change.section, name, after.get(name)),
+        }
+        for name in after
+    ]
 
 
 def accept_change(change, *, by, message=""):

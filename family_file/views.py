@@ -79,12 +79,14 @@ class GuardiansView(FileView):
                 if bound and bound[0] == guardian.pk
                 else GuardianDetailsForm(instance=details, prefix=f"g{guardian.pk}")
             )
+            pending = services.pending_for(self.family).filter(guardian=guardian).first()
             entries.append(
                 {
                     "guardian": guardian,
                     "details": details,
                     "form": form,
-                    "pending": services.pending_for(self.family).filter(guardian=guardian).first(),
+                    "pending": pending,
+                    "pending_rows": services.change_rows(pending) if pending else [],
                     "decided": services.last_decided(self.family, guardian=guardian),
                 }
             )
@@ -121,13 +123,17 @@ class ChildrenView(FileView):
                 if bound and bound[0] == child.pk
                 else ChildDetailsForm(instance=services.child_details(child), prefix=f"c{child.pk}")
             )
+            pending = (
+                services.pending_for(self.family)
+                .filter(child=child, section=PendingChange.Section.CHILD)
+                .first()
+            )
             entries.append(
                 {
                     "child": child,
                     "form": form,
-                    "pending": services.pending_for(self.family)
-                    .filter(child=child, section=PendingChange.Section.CHILD)
-                    .first(),
+                    "pending": pending,
+                    "pending_rows": services.change_rows(pending) if pending else [],
                     "decided": services.last_decided(
                         self.family, child=child, section=PendingChange.Section.CHILD
                     ),

@@ -55,6 +55,7 @@ def test_documents_are_encrypted_on_disk(sheet, family, insurance, guardian):
     stored = encrypted_storage.raw_bytes(document.file.name)
     assert not stored.startswith(b"%PDF")
     assert PDF_BYTES not in stored
+    assert sheet.pai_document.name.endswith(".pdf")
     assert encrypted_storage.raw_bytes(sheet.pai_document.name)[:4] != b"%PDF"
     with SupportingDocument.objects.get().file.open("rb") as handle:
         assert handle.read() == PDF_BYTES

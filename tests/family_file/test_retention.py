@@ -92,10 +92,11 @@ def inactive_family(structure, reference):
 
 
 def test_inactive_family_without_accounting_record_is_deleted(structure, family):
-    old, _guardian = inactive_family(structure, "OLD001")
+    old, guardian = inactive_family(structure, "OLD001")
     report = purge_expired_data()
     assert report.families_deleted == [f"OLD001 ({structure.slug})"]
     assert not Family.objects.filter(pk=old.pk).exists()
+    assert not User.objects.filter(pk=guardian.user_id).exists()
     assert not AuthorisedPerson.objects.filter(family_id=old.pk).exists()
     # An active family is untouched.
     assert Family.objects.filter(pk=family.pk).exists()

@@ -117,6 +117,9 @@ def test_guardian_address_waits_but_phone_applies(parent_client, guardian):
     change = PendingChange.objects.get(guardian=guardian)
     assert change.before == {"address_line1": "1 rue de la Paix"}
     assert change.after == {"address_line1": "8 chemin des Vignes"}
+    page = parent_client.get(reverse("family_file:guardians")).content.decode()
+    assert "en attente de validation" in page
+    assert "1 rue de la Paix → <strong>8 chemin des Vignes</strong>" in page
 
 
 def test_upload_document_with_lying_content_is_refused(parent_client, insurance):
