@@ -7,9 +7,12 @@ class BillingConfig(AppConfig):
     verbose_name = _("billing")
 
     def ready(self):
+        from parents.data_export import register_contributor
         from parents.roles import DIRECTION_GROUP, register_role_permissions
 
+        from .certificates.exports import certificates_export
         from .certificates.viewsets import certificate_permissions
+        from .ledger.exports import ledger_export
         from .ledger.viewsets import billing_permissions
         from .online_payment.viewsets import payment_attempt_permissions
 
@@ -17,3 +20,6 @@ class BillingConfig(AppConfig):
             DIRECTION_GROUP,
             billing_permissions() + payment_attempt_permissions() + certificate_permissions(),
         )
+        # "Mes données" holds the family's invoices, credit notes and certificates.
+        register_contributor("comptabilite", ledger_export)
+        register_contributor("attestations", certificates_export)

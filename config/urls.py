@@ -41,6 +41,7 @@ urlpatterns = [
     path("espace-famille/", include("billing.urls")),
     path("espace-famille/", include("reservations.urls")),
     path("espace-famille/", include("forms_library.urls")),
+    path("espace-famille/", include("family_file.urls")),
     path("espace-famille/", include("parents.urls")),
     path("paiement/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
     # Public pages carry the language form without a CSRF token (a token would set a cookie on

@@ -28,6 +28,20 @@ FAMILY_MENU = (
             MenuItem(_("Certificate list"), "billing:certificates"),
         ),
     ),
+    # Owned by the family_file app; parents names its URLs only, never imports it.
+    MenuItem(
+        _("Family file"),
+        "family_file:home",
+        children=(
+            MenuItem(_("Overview"), "family_file:home"),
+            MenuItem(_("Legal guardians"), "family_file:guardians"),
+            MenuItem(_("Children"), "family_file:children"),
+            MenuItem(_("Health sheet"), "family_file:health-index"),
+            MenuItem(_("Authorised people"), "family_file:people"),
+            MenuItem(_("Supporting documents"), "family_file:documents"),
+            MenuItem(_("House rules"), "family_file:rules"),
+        ),
+    ),
     MenuItem(_("User space"), "parents:user-space"),
     MenuItem(_("Bookings"), "reservations:bookings"),
 )

@@ -26,4 +26,5 @@ urlpatterns = [
     ),
     path("invitation/<uidb64>/<token>/", views.InvitationView.as_view(), name="invitation"),
     path("espace-utilisateur/", views.UserSpaceView.as_view(), name="user-space"),
+    path("espace-utilisateur/mes-donnees/", views.MyDataView.as_view(), name="my-data"),
 ]

@@ -6,11 +6,13 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
@@ -161,6 +163,19 @@ class ThrottledPasswordResetMixin:
 
 class StaffPasswordResetView(ThrottledPasswordResetMixin, WagtailPasswordResetView):
     """Wagtail's /admin/password_reset/, throttled; its form serves staff logins only."""
+
+
+class MyDataView(FamilyAreaMixin, View):
+    """ "Mes données": the family's data as one ZIP (GDPR right of access and portability)."""
+
+    def get(self, request, *args, **kwargs):
+        from .data_export import build_export
+
+        data = build_export(self.family)
+        response = HttpResponse(data, content_type="application/zip")
+        filename = f"mes-donnees-{self.family.reference}-{timezone.localdate():%Y-%m-%d}.zip"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
 
 @method_decorator(never_cache, name="dispatch")

@@ -21,7 +21,6 @@ from .models import (
     AgeGroup,
     Booking,
     Day,
-    FamilyQuotient,
     Outing,
     Period,
     Slot,
@@ -64,12 +63,6 @@ class TariffBracketForm(BookingsModelForm):
     class Meta:
         model = TariffBracket
         fields = ["structure", "name", "min_quotient"]
-
-
-class FamilyQuotientForm(BookingsModelForm):
-    class Meta:
-        model = FamilyQuotient
-        fields = ["family", "quotient", "proof_date", "note"]
 
 
 class AgeGroupForm(BookingsModelForm):

@@ -24,6 +24,9 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from family_file import services as family_file_services
+from family_file.models import SheetConsultation
+from family_file.pdf import health_sheets_pdf
 from parents.admin_views import ScopedCreateView, ScopedEditView
 from parents.models import Child, Family, Structure
 
@@ -45,6 +48,7 @@ CHANGE_PERMISSION = "reservations.change_booking"
 ADD_PERMISSION = "reservations.add_booking"
 ABSENCE_PERMISSION = "reservations.change_absencejustification"
 INVOICE_PERMISSION = "billing.add_invoice"
+HEALTH_PERMISSION = "family_file.view_healthsheet"
 
 
 def staff_message(request, events, errors):
@@ -172,6 +176,9 @@ def attendance_rows(structure, on_date):
             row["outings"].append(booking.slot.outing)
         else:
             row["unit_booking"] = booking
+    markers = family_file_services.health_markers([row["child"] for row in rows.values()])
+    for child_id, row in rows.items():
+        row["health_markers"] = markers.get(child_id, [])
     return list(rows.values())
 
 
@@ -201,7 +208,38 @@ class AttendanceView(ToolView):
         structure, on_date = self.selection()
         if structure is not None and request.GET.get("format") == "pdf":
             return self.pdf(structure, on_date)
+        if structure is not None and request.GET.get("format") == "health":
+            return self.health_pdf(structure, on_date, request.GET.get("outing", ""))
         return super().get(request, *args, **kwargs)
+
+    def health_pdf(self, structure, on_date, outing_id):
+        """Every booked child's health sheet in one PDF, for the day or for one outing;
+        each sheet printed is logged as an opening by this member of staff.
+        """
+        if not self.request.user.has_perm(HEALTH_PERMISSION):
+            raise PermissionDenied
+        rows = attendance_rows(structure, on_date)
+        title = f"Fiches sanitaires — {structure.name} — {on_date:%d/%m/%Y}"
+        if outing_id:
+            rows = [r for r in rows if any(str(o.pk) == outing_id for o in r["outings"])]
+            outing = next((o for r in rows for o in r["outings"] if str(o.pk) == outing_id), None)
+            if outing is None:
+                raise Http404
+            title = f"Fiches sanitaires — {outing.name} — {on_date:%d/%m/%Y}"
+        children = [row["child"] for row in rows]
+        for child in children:
+            family_file_services.record_consultation(
+                child, self.request.user, SheetConsultation.Kind.DAY_PDF
+            )
+        data = health_sheets_pdf(children, title=title, structure=structure)
+        response = HttpResponse(data, content_type="application/pdf")
+        suffix = f"-sortie-{outing_id}" if outing_id else ""
+        response["Content-Disposition"] = (
+            f'attachment; filename="fiches-sanitaires-{structure.slug}-{on_date:%Y-%m-%d}'
+            f'{suffix}.pdf"'
+        )
+        response["Cache-Control"] = "no-store"
+        return response
 
     def pdf(self, structure, on_date):
         from billing.ledger.pdf import render_pdf
@@ -232,6 +270,10 @@ class AttendanceView(ToolView):
             rows=rows,
             attendance_choices=Booking.Attendance.choices,
             can_mark=self.request.user.has_perm(CHANGE_PERMISSION),
+            can_see_health=self.request.user.has_perm(HEALTH_PERMISSION),
+            outings=sorted(
+                {outing for row in rows for outing in row["outings"]}, key=lambda o: o.name
+            ),
         )
         return context
 

@@ -16,13 +16,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from family_file.models import FamilyQuotient
 from parents.models import Child, Family, Structure, User
 
 from . import services
 from .deadlines import PARIS
 from .models import (
     Booking,
-    FamilyQuotient,
     Outing,
     Period,
     Slot,
@@ -121,7 +121,7 @@ def load():
     school_year = today.year if today.month >= 5 else today.year - 1
     FamilyQuotient.objects.get_or_create(
         family=dupont,
-        proof_date=date(school_year, 9, 1),
+        effective_date=date(school_year, 9, 1),
         defaults={"quotient": Decimal("850"), "note": "Attestation CAF"},
     )
     others = []

@@ -23,7 +23,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -32,6 +32,8 @@ from wagtail.log_actions import log
 
 from billing.ledger import services as billing
 from billing.models import Category, Invoice
+from family_file import services as family_file_services
+from family_file.models import FamilyQuotient
 from parents.models import Child, Family
 
 from . import deadlines
@@ -40,7 +42,6 @@ from .models import (
     Booking,
     BookingEvent,
     Day,
-    FamilyQuotient,
     Period,
     ReminderPreference,
     ReminderSent,
@@ -127,6 +128,20 @@ def occupancy(slots, now):
 
 def deadline_of(slot):
     return slot.day.period.deadline_for(slot.day.date)
+
+
+def _check_family_file(child, on_behalf):
+    """When the structure asks for a complete family file, a family cannot book without it
+    (the centre still can, on its behalf). The message names what is missing.
+    """
+    if on_behalf:
+        return
+    missing = family_file_services.booking_blockers(child.family, timezone.localdate())
+    if missing:
+        raise BookingError(
+            _("Your family file is incomplete: %(missing)s.")
+            % {"missing": "; ".join(item.label for item in missing)}
+        )
 
 
 def _check_changeable(slot, now, on_behalf):
@@ -295,6 +310,7 @@ def book(child, slot, *, by=None, on_behalf=False, now=None, events=None):
         child = _lock_child(child)
         slot = _lock_slot(slot)
         late = _check_changeable(slot, now, on_behalf)
+        _check_family_file(child, on_behalf)
         _check_can_take(child, slot)
         offer = WaitingListEntry.objects.filter(
             child=child,
@@ -880,10 +896,11 @@ def billable_bookings(structure, start, end):
 
 
 def bracket_for(day, quotients, brackets):
-    """The tariff bracket of a day: the latest quotient proven on or before it, or the
-    highest bracket without one. `quotients` newest first, `brackets` lowest first.
+    """The tariff bracket of a day: the latest validated quotient familial effective on
+    or before it (the family file's, from the accepted CAF/MSA letter), or the highest
+    bracket without one. `quotients` newest first, `brackets` lowest first.
     """
-    quotient = next((q.quotient for q in quotients if q.proof_date <= day), None)
+    quotient = next((q.quotient for q in quotients if q.effective_date <= day), None)
     if quotient is None:
         return brackets[-1]
     chosen = brackets[0]
@@ -953,7 +970,9 @@ def invoice_family_month(family, start, end, *, by=None, brackets=None):
         )
         if not bookings:
             return None
-        quotients = list(FamilyQuotient.objects.filter(family=family).order_by("-proof_date"))
+        quotients = list(
+            FamilyQuotient.objects.for_family(family).order_by("-effective_date", "-pk")
+        )
         unit_ids = {b.slot.unit_id for b in bookings if b.slot.unit_id}
         prices = {
             (price.unit_id, price.bracket_id): price
@@ -1216,3 +1235,17 @@ def send_booking_reminders(*, now=None):
                 send_reminder(period, family, closing, deadline, recipients)
                 sent += 1
     return sent
+
+
+def last_attendance(families):
+    """{family_id: last booked day on or before today}: for the family file's retention."""
+    rows = (
+        Booking.objects.filter(
+            family__in=families,
+            status=Booking.Status.BOOKED,
+            day__date__lte=timezone.localdate(),
+        )
+        .values("family_id")
+        .annotate(last=Max("day__date"))
+    )
+    return {row["family_id"]: row["last"] for row in rows}

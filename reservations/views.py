@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, View
 
+from family_file import services as family_file_services
 from parents.views import FamilyAreaMixin, FamilyPageView
 
 from . import services
@@ -105,6 +106,7 @@ class BookingsHomeView(BookingsMixin, FamilyPageView):
         for entry in entries:
             entry.position = positions.get(entry.pk)
         context.update(
+            file_missing=family_file_services.booking_blockers(self.family),
             children=[
                 {
                     "child": child,
@@ -154,6 +156,7 @@ class CalendarView(BookingsMixin, FamilyPageView):
         context = super().get_context_data(**kwargs)
         calendar = build_calendar(self.child, self.period, self.now)
         context.update(
+            file_missing=family_file_services.booking_blockers(self.family),
             page_title=self.get_page_title(),
             calendar=calendar,
             child=self.child,

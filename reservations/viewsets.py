@@ -1,7 +1,7 @@
 """Wagtail admin for bookings: the "Réservations" menu.
 
 Configuration (periods, units and their prices per bracket, days, capacities, outings,
-brackets, family quotients, age groups) as scoped model viewsets, and the directors' tools:
+brackets, age groups) as scoped model viewsets, and the directors' tools:
 attendance list (screen and PDF), capacity dashboard with the waiting lists, booking on
 behalf of a family, absence justifications, and "invoice the month". Everything is seen
 only within the structures of the member of staff (`for_staff`).
@@ -26,7 +26,6 @@ from . import admin_views
 from .admin_forms import (
     AgeGroupForm,
     DayForm,
-    FamilyQuotientForm,
     OutingForm,
     PeriodForm,
     SlotCapacityForm,
@@ -37,7 +36,6 @@ from .admin_forms import (
 from .models import (
     AgeGroup,
     Day,
-    FamilyQuotient,
     Outing,
     Period,
     Slot,
@@ -70,10 +68,6 @@ def reservations_permissions():
         ("reservations", "add_tariffbracket"),
         ("reservations", "change_tariffbracket"),
         ("reservations", "delete_tariffbracket"),
-        ("reservations", "view_familyquotient"),
-        ("reservations", "add_familyquotient"),
-        ("reservations", "change_familyquotient"),
-        ("reservations", "delete_familyquotient"),
         ("reservations", "view_agegroup"),
         ("reservations", "add_agegroup"),
         ("reservations", "change_agegroup"),
@@ -343,20 +337,6 @@ class TariffBracketViewSet(BookingsModelViewSet):
         return TariffBracket.objects.for_staff(user)
 
 
-class FamilyQuotientViewSet(BookingsModelViewSet):
-    model = FamilyQuotient
-    name = "reservation_quotients"
-    url_prefix = "reservations/quotients"
-    icon = "user"
-    menu_order = 700
-    form_class = FamilyQuotientForm
-    list_display = ["family", "quotient", "proof_date"]
-    search_fields = ["family__name", "family__reference"]
-
-    def scope(self, user):
-        return FamilyQuotient.objects.for_staff(user).select_related("family")
-
-
 class AgeGroupViewSet(BookingsModelViewSet):
     model = AgeGroup
     name = "reservation_age_groups"
@@ -502,6 +482,5 @@ class ReservationsViewSetGroup(ViewSetGroup):
         SlotViewSet,
         OutingViewSet,
         TariffBracketViewSet,
-        FamilyQuotientViewSet,
         AgeGroupViewSet,
     )

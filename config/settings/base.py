@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "forms_library",
     "billing",
     "reservations",
+    "family_file",
     "demo",
     "wagtail.api.v2",
     "wagtail.contrib.forms",
@@ -352,3 +353,17 @@ LOGGING = {
         "fontTools": {"level": "ERROR"},
     },
 }
+
+# --- Family file ("Dossier famille") -----------------------------------------------------------
+# Fernet keys (comma-separated, newest first) that encrypt health fields and uploaded family
+# documents at rest. The first key encrypts; every key decrypts, so a key is rotated by
+# putting a new one first, running `manage.py rotate_family_file_key`, then removing the old.
+# Empty here on purpose: dev.py and test.py set a fixed key, production.py requires one.
+FAMILY_FILE_ENCRYPTION_KEYS = env_list("FAMILY_FILE_ENCRYPTION_KEYS")
+# Retention (docs/family-file.md): health data lives for the current season only (a season
+# starts on 1 September by default); registration data is kept this many years after the
+# family's last attendance; accounting records (invoices, credit notes, payments,
+# certificates) are never purged before this many years.
+SEASON_START_MONTH = int(os.environ.get("SEASON_START_MONTH", "9"))
+REGISTRATION_RETENTION_YEARS = int(os.environ.get("REGISTRATION_RETENTION_YEARS", "3"))
+ACCOUNTING_RETENTION_YEARS = int(os.environ.get("ACCOUNTING_RETENTION_YEARS", "10"))

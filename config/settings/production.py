@@ -25,6 +25,9 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured(
         "SECRET_KEY must be at least 50 characters long with at least 5 distinct characters."
     )
+# Health data is encrypted with these keys: no fallback, a lost key is lost data.
+require_env("FAMILY_FILE_ENCRYPTION_KEYS")
+FAMILY_FILE_ENCRYPTION_KEYS = env_list("FAMILY_FILE_ENCRYPTION_KEYS")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured(

@@ -1,4 +1,4 @@
-"""What directors offer: tariff brackets and family quotients, age groups, periods and their
+"""What directors offer: tariff brackets, age groups, periods and their
 days, units with their prices, outings, and the slots that carry each capacity.
 """
 
@@ -97,50 +97,6 @@ class TariffBracket(models.Model):
 
     def __str__(self):
         return self.name
-
-
-class FamilyQuotientQuerySet(StructureScopedQuerySet):
-    structure_path = "family__structure"
-
-
-class FamilyQuotient(models.Model):
-    """A family's quotient familial and the date of its proof (CAF/MSA attestation).
-
-    It applies to days from its proof date on; a later proof never changes the rate of
-    earlier days (updates are not retroactive), and issued invoices never change at all.
-    """
-
-    family = models.ForeignKey(
-        "parents.Family",
-        verbose_name=_("family"),
-        on_delete=models.CASCADE,
-        related_name="quotients",
-    )
-    quotient = models.DecimalField(
-        _("quotient familial"),
-        max_digits=8,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    proof_date = models.DateField(
-        _("date of the proof"), help_text=_("The quotient applies to days from this date on.")
-    )
-    note = models.CharField(_("note"), max_length=200, blank=True)
-
-    objects = FamilyQuotientQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("family quotient")
-        verbose_name_plural = _("family quotients")
-        ordering = ["family", "-proof_date"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["family", "proof_date"], name="familyquotient_unique_date"
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.family} — {self.quotient} ({self.proof_date:%d/%m/%Y})"
 
 
 class AgeGroup(models.Model):

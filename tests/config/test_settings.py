@@ -8,6 +8,8 @@ from django.urls import reverse
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# A valid Fernet key for the settings checks only.
+FERNET_KEY = "cHJvZHVjdGlvbi1jaGVjay1rZXktMDAwMDAwMDAwMDA="
 
 
 def run_manage(*args, **env):
@@ -16,7 +18,13 @@ def run_manage(*args, **env):
         for key, value in os.environ.items()
         # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; a deployment must not.
         if key
-        not in {"SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        not in {
+            "SECRET_KEY",
+            "DJANGO_ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "FAMILY_FILE_ENCRYPTION_KEYS",
+        }
     }
     environment.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env)
     return subprocess.run(  # noqa: S603 - fixed arguments, our own manage.py
@@ -37,9 +45,20 @@ def test_production_settings_pass_the_deployment_checklist():
         "WARNING",
         SECRET_KEY="x" * 20 + "production-secret-from-the-environment-" + "y" * 20,
         DJANGO_ALLOWED_HOSTS="portail.example.org",
+        FAMILY_FILE_ENCRYPTION_KEYS=FERNET_KEY,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_the_family_file_key():
+    result = run_manage(
+        "check",
+        SECRET_KEY="x" * 20 + "production-secret-from-the-environment-" + "y" * 20,
+        DJANGO_ALLOWED_HOSTS="portail.example.org",
+    )
+    assert result.returncode != 0
+    assert "FAMILY_FILE_ENCRYPTION_KEYS must be set" in result.stderr
 
 
 def test_production_refuses_to_start_without_secret_key():

@@ -47,6 +47,7 @@ def test_menu_entries_come_in_the_manuals_order(parent_client):
         "Infos Connexion",
         "Imprimés",
         "Gestion du compte parent",
+        "Dossier famille",
         "Espace utilisateur",
         "Réservations",
         "Déconnexion",

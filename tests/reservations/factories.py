@@ -5,10 +5,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from family_file.models import FamilyQuotient
 from reservations import services
 from reservations.deadlines import PARIS
 from reservations.models import (
-    FamilyQuotient,
     Outing,
     Period,
     Slot,
@@ -111,7 +111,7 @@ def outing(period, on, *, capacity=8, price="12.00", min_days=3, name="Sortie ac
 
 def quotient(family, value, proof_date):
     return FamilyQuotient.objects.create(
-        family=family, quotient=Decimal(value), proof_date=proof_date
+        family=family, quotient=Decimal(value), effective_date=proof_date
     )
 
 

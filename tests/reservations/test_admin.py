@@ -87,7 +87,7 @@ def test_every_bookings_admin_page_opens_for_a_director(director_client, period)
         "reservation_capacities:index",
         "reservation_outings:index",
         "reservation_brackets:index",
-        "reservation_quotients:index",
+        "family_file_quotients:index",
         "reservation_age_groups:index",
         "reservation_periods:add",
         "reservation_units:add",

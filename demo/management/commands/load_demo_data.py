@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from billing import demo as billing_demo
+from family_file import demo as family_file_demo
 from forms_library import demo as forms_library_demo
 from home import demo as home_demo
 from parents import demo as parents_demo
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             parents_demo.load()
             billing_demo.load()
             reservations_demo.load()
+            family_file_demo.load()
             pages = home_demo.load()
             library = forms_library_demo.load(pages["home"], pages["structure_pages"])
             home_demo.load_help(pages["home"], rules_document=library["documents"]["rules"])

@@ -18,6 +18,8 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
     "SECRET_KEY": "x" * 20 + "production-secret-from-the-environment-" + "y" * 20,
     "DJANGO_ALLOWED_HOSTS": "portail.example.org",
+    # A valid Fernet key: production also requires the family file's key.
+    "FAMILY_FILE_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1jaGVjay1rZXktMDAwMDAwMDAwMDA=",
 }
 STRIPE_ENV = {
     "STRIPE_SECRET_KEY": "sk_live_example",

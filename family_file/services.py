@@ -1,0 +1,637 @@
+"""Every change to a family file goes through these functions, called by the family area,
+the admin and the commands. Each runs in one transaction and leaves an audit entry.
+
+Fields a structure checks (`FamilyFileSettings.fields_to_validate`) are not written at
+once: they become a `PendingChange` holding before/after, applied when the director
+accepts it. Everything else is written straight away.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wagtail.log_actions import log
+
+from parents.models import Child, Guardian
+
+from . import health
+from .health import HEALTH_FIELDS
+from .models import (
+    ChildDetails,
+    DocumentRequirement,
+    FamilyFileSettings,
+    FamilyQuotient,
+    GuardianDetails,
+    HealthSheet,
+    PendingChange,
+    RulesAcceptance,
+    RulesVersion,
+    SheetConsultation,
+    SupportingDocument,
+)
+from .seasons import season_of
+
+# Which model fields each validation setting covers.
+GUARDIAN_GROUPS = {
+    "guardian_address": ["address_line1", "address_line2", "postcode", "city"],
+    "guardian_phones": ["mobile_phone", "home_phone", "work_phone"],
+    "parental_authority": ["parental_authority"],
+}
+CHILD_GROUPS = {
+    "child_school": ["school", "school_class"],
+    "consents": ["image_rights", "outings"],
+}
+GUARDIAN_FIELDS = [name for names in GUARDIAN_GROUPS.values() for name in names]
+CHILD_FIELDS = [name for names in CHILD_GROUPS.values() for name in names]
+
+
+class FamilyFileError(ValidationError):
+    """A change refused with a message for the person who asked."""
+
+
+@dataclass
+class ChangeResult:
+    applied: list = field(default_factory=list)
+    pending: PendingChange | None = None
+
+
+def _actor(user):
+    if user is None:
+        return ""
+    guardian = getattr(user, "guardian_or_none", None)
+    return (guardian.full_name if guardian else user.get_full_name()) or user.get_username()
+
+
+# --- Reading --------------------------------------------------------------------------------
+
+
+def guardian_details(guardian):
+    """The guardian's details, defaulting to the family's address until they give their own."""
+    details = GuardianDetails.objects.filter(guardian=guardian).first()
+    if details is None:
+        family = guardian.family
+        details = GuardianDetails(
+            guardian=guardian,
+            address_line1=family.address_line1,
+            address_line2=family.address_line2,
+            postcode=family.postcode,
+            city=family.city,
+            mobile_phone=guardian.phone,
+        )
+    return details
+
+
+def child_details(child):
+    return ChildDetails.objects.filter(child=child).first() or ChildDetails(child=child)
+
+
+def health_sheet(child):
+    return HealthSheet.objects.filter(child=child).first() or HealthSheet(child=child, data={})
+
+
+def pending_for(family):
+    return PendingChange.objects.for_family(family).filter(status=PendingChange.Status.PENDING)
+
+
+def last_decided(family, **target):
+    return (
+        PendingChange.objects.for_family(family)
+        .filter(**target)
+        .exclude(status=PendingChange.Status.PENDING)
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+
+
+# --- Guardians and children ----------------------------------------------------------------
+
+
+def _split(settings, groups, changed):
+    immediate, validated = {}, {}
+    for key, names in groups.items():
+        for name in names:
+            if name in changed:
+                (validated if settings.validates(key) else immediate)[name] = changed[name]
+    return immediate, validated
+
+
+def _queue(family, section, by, before, after, **target):
+    """One pending change per target and section: a new request replaces the waiting one."""
+    change = (
+        PendingChange.objects.select_for_update()
+        .filter(family=family, section=section, status=PendingChange.Status.PENDING, **target)
+        .first()
+    )
+    if change is None:
+        change = PendingChange(family=family, section=section, before={}, **target)
+    merged_before = dict(before)
+    merged_before.update(change.before or {})
+    merged_after = dict(change.after or {})
+    merged_after.update(after)
+    change.before = merged_before
+    change.after = merged_after
+    change.submitted_by = by
+    change.save()
+    return change
+
+
+def update_guardian(guardian, values, *, by):
+    """Write a guardian's details; checked fields wait for the director."""
+    with transaction.atomic():
+        Guardian.objects.select_for_update().get(pk=guardian.pk)
+        details = guardian_details(guardian)
+        settings = FamilyFileSettings.for_structure(guardian.family.structure)
+        changed = {
+            name: values[name]
+            for name in GUARDIAN_FIELDS
+            if name in values and getattr(details, name) != values[name]
+        }
+        immediate, validated = _split(settings, GUARDIAN_GROUPS, changed)
+        result = ChangeResult(applied=sorted(immediate))
+        for name, value in immediate.items():
+            setattr(details, name, value)
+        details.save()
+        if validated:
+            before = {name: getattr(details, name) for name in validated}
+            result.pending = _queue(
+                guardian.family,
+                PendingChange.Section.GUARDIAN,
+                by,
+                before,
+                validated,
+                guardian=guardian,
+            )
+        if changed:
+            log(
+                instance=details,
+                action="family_file.update_guardian",
+                user=by,
+                data={"applied": sorted(immediate), "pending": sorted(validated)},
+            )
+        return result
+
+
+def update_child(child, values, *, by):
+    """Write a child's school, class and consents; checked fields wait for the director."""
+    with transaction.atomic():
+        Child.objects.select_for_update().get(pk=child.pk)
+        details = child_details(child)
+        settings = FamilyFileSettings.for_structure(child.family.structure)
+        changed = {
+            name: values[name]
+            for name in CHILD_FIELDS
+            if name in values and getattr(details, name) != values[name]
+        }
+        immediate, validated = _split(settings, CHILD_GROUPS, changed)
+        result = ChangeResult(applied=sorted(immediate))
+        for name, value in immediate.items():
+            setattr(details, name, value)
+        details.save()
+        if validated:
+            before = {name: getattr(details, name) for name in validated}
+            result.pending = _queue(
+                child.family, PendingChange.Section.CHILD, by, before, validated, child=child
+            )
+        if changed:
+            log(
+                instance=details,
+                action="family_file.update_child",
+                user=by,
+                data={"applied": sorted(immediate), "pending": sorted(validated)},
+            )
+        return result
+
+
+# --- Health sheet -------------------------------------------------------------------------
+
+
+def submit_health_sheet(child, data, *, certified, by, pai_document=None, now=None):
+    """The guardian sends the sheet and certifies it ("Je certifie exactes les informations").
+
+    Without the certification nothing is written. When the structure checks health
+    sheets, the changed values wait for the director and the certification counts from
+    the acceptance; otherwise both apply at once. Sending an unchanged sheet only renews
+    the certification for the season.
+    """
+    if not certified:
+        raise FamilyFileError(_("Tick the box to certify that the information is accurate."))
+    now = now or timezone.now()
+    keys = [f.key for f in HEALTH_FIELDS]
+    with transaction.atomic():
+        Child.objects.select_for_update().get(pk=child.pk)
+        sheet = health_sheet(child)
+        current = sheet.data or {}
+        changed = {key: data.get(key) for key in keys if data.get(key) != current.get(key)}
+        settings = FamilyFileSettings.for_structure(child.family.structure)
+        if pai_document is not None:
+            extension = pai_document.name.rsplit(".", 1)[-1].lower()
+            sheet.pai_document.save(f"pai-{child.pk}.{extension}", pai_document, save=False)
+        result = ChangeResult()
+        if changed and settings.validates("health_sheet"):
+            sheet.save()
+            result.pending = _queue(
+                child.family,
+                PendingChange.Section.HEALTH,
+                by,
+                {key: current.get(key) for key in changed},
+                changed,
+                child=child,
+            )
+        else:
+            sheet.data = {**current, **changed}
+            sheet.confirmed_season = season_of(timezone.localdate(now))
+            sheet.confirmed_at = now
+            sheet.confirmed_by = by
+            sheet.save()
+            result.applied = sorted(changed)
+        # The audit trail names the fields, never their health values.
+        log(
+            instance=sheet,
+            action="family_file.submit_health_sheet",
+            user=by,
+            data={"changed": sorted(changed), "pending": bool(result.pending)},
+        )
+        return result
+
+
+def record_consultation(child, user, kind):
+    """Log a staff opening of a child's health sheet; the family sees the log."""
+    return SheetConsultation.objects.create(
+        child=child, user=user, user_name=_actor(user), kind=kind
+    )
+
+
+# --- Decisions on pending changes ---------------------------------------------------------
+
+
+def field_label(section, name):
+    """The label of a changed field, for the before/after table."""
+    if section == PendingChange.Section.HEALTH:
+        field = health.FIELDS_BY_KEY.get(name)
+        return field.label if field else name
+    model = GuardianDetails if section == PendingChange.Section.GUARDIAN else ChildDetails
+    try:
+        return model._meta.get_field(name).verbose_name
+    except FieldDoesNotExist:
+        return name
+
+
+def show(section, name, value):
+    if section == PendingChange.Section.HEALTH:
+        return health.display_value(name, value)
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return value if value not in (None, "") else "—"
+
+
+def change_rows(change):
+    before, after = change.before or {}, change.after or {}
+    return [
+        {
+            "label": field_label(change.section, name),
+            "before": show(change.section, name, before.get(name)),
+            "after": show(change.section, name, after.get(name)),
+        }
+        for name in after
+    ]
+
+
+def accept_change(change, *, by, message=""):
+    """Apply a pending change as it was asked; idempotent on an already decided change."""
+    with transaction.atomic():
+        change = PendingChange.objects.select_for_update().get(pk=change.pk)
+        if change.status != PendingChange.Status.PENDING:
+            raise FamilyFileError(_("This change has already been decided."))
+        after = change.after or {}
+        if change.section == PendingChange.Section.GUARDIAN:
+            details = guardian_details(change.guardian)
+            for name, value in after.items():
+                if name in GUARDIAN_FIELDS:
+                    setattr(details, name, value)
+            details.save()
+        elif change.section == PendingChange.Section.CHILD:
+            details = child_details(change.child)
+            for name, value in after.items():
+                if name in CHILD_FIELDS:
+                    setattr(details, name, value)
+            details.save()
+        else:
+            sheet = health_sheet(change.child)
+            keys = {f.key for f in HEALTH_FIELDS}
+            sheet.data = {
+                **(sheet.data or {}),
+                **{k: v for k, v in after.items() if k in keys},
+            }
+            # The guardian certified the sheet when sending it.
+            sheet.confirmed_season = season_of(timezone.localdate(change.submitted_at))
+            sheet.confirmed_at = change.submitted_at
+            sheet.confirmed_by = change.submitted_by
+            sheet.save()
+        change.status = PendingChange.Status.ACCEPTED
+        change.decided_at = timezone.now()
+        change.decided_by = by
+        change.message = message
+        change.save()
+        log(instance=change, action="family_file.accept_change", user=by)
+        return change
+
+
+def refuse_change(change, *, by, message):
+    if not (message or "").strip():
+        raise FamilyFileError(_("Give the family the reason for the refusal."))
+    with transaction.atomic():
+        change = PendingChange.objects.select_for_update().get(pk=change.pk)
+        if change.status != PendingChange.Status.PENDING:
+            raise FamilyFileError(_("This change has already been decided."))
+        change.status = PendingChange.Status.REFUSED
+        change.decided_at = timezone.now()
+        change.decided_by = by
+        change.message = message.strip()
+        change.save()
+        log(instance=change, action="family_file.refuse_change", user=by)
+        return change
+
+
+# --- Authorised people ------------------------------------------------------------------------
+
+
+def save_authorised_person(person, children, *, by):
+    with transaction.atomic():
+        created = person.pk is None
+        person.save()
+        person.children.set(children)
+        log(
+            instance=person,
+            action="family_file.add_person" if created else "family_file.change_person",
+            user=by,
+        )
+        return person
+
+
+def delete_authorised_person(person, *, by):
+    with transaction.atomic():
+        log(instance=person, action="family_file.delete_person", user=by)
+        person.delete()
+
+
+# --- Supporting documents -------------------------------------------------------------------
+
+
+@dataclass
+class DocumentRow:
+    requirement: DocumentRequirement
+    child: Child | None
+    document: SupportingDocument | None
+    status: str
+    status_label: str
+
+    @property
+    def is_missing(self):
+        return self.status in {"missing", "refused", "expired"}
+
+
+def status_of(document, on_date):
+    if document is None:
+        return "missing", _("missing")
+    if document.is_expired(on_date):
+        return "expired", _("expired")
+    if document.status == SupportingDocument.Status.ACCEPTED:
+        return "accepted", _("accepted")
+    if document.status == SupportingDocument.Status.REFUSED:
+        return "refused", _("turned down")
+    return "pending", _("awaiting verification")
+
+
+def requirements_for(structure, season):
+    return DocumentRequirement.objects.filter(structure=structure, season=season).order_by(
+        "sort_order", "name"
+    )
+
+
+def document_rows(family, on_date=None):
+    """One row per document the structure asks of this family this season (per child
+    where asked per child), with the latest document sent and its status.
+    """
+    on_date = on_date or timezone.localdate()
+    season = season_of(on_date)
+    children = list(family.children.all())
+    documents = list(
+        SupportingDocument.objects.for_family(family)
+        .filter(requirement__season=season)
+        .select_related("requirement", "child")
+        .order_by("-uploaded_at", "-pk")
+    )
+    rows = []
+    for requirement in requirements_for(family.structure, season):
+        for child in children if requirement.per_child else [None]:
+            latest = next(
+                (
+                    d
+                    for d in documents
+                    if d.requirement_id == requirement.pk
+                    and d.child_id == (child.pk if child else None)
+                ),
+                None,
+            )
+            status, label = status_of(latest, on_date)
+            rows.append(DocumentRow(requirement, child, latest, status, label))
+    return rows
+
+
+def upload_document(family, requirement, uploaded_file, *, by, child=None):
+    """Store a family's document (encrypted) for a requirement of its structure."""
+    if requirement.structure_id != family.structure_id:
+        raise FamilyFileError(_("This document is not asked by your structure."))
+    if requirement.per_child and (child is None or child.family_id != family.pk):
+        raise FamilyFileError(_("Choose the child this document is for."))
+    if not requirement.per_child:
+        child = None
+    with transaction.atomic():
+        document = SupportingDocument(
+            family=family,
+            requirement=requirement,
+            child=child,
+            original_name=uploaded_file.name[:255],
+            uploaded_by=by,
+        )
+        # The stored name says nothing about the family or the content.
+        extension = uploaded_file.name.rsplit(".", 1)[-1].lower()
+        document.file.save(f"{family.pk}-{requirement.pk}.{extension}", uploaded_file, save=False)
+        document.save()
+        log(instance=document, action="family_file.upload_document", user=by)
+        return document
+
+
+def accept_document(
+    document, *, by, valid_from=None, valid_until=None, quotient=None, effective_date=None
+):
+    """Accept a document; a CAF/MSA letter records the quotient familial it proves."""
+    with transaction.atomic():
+        document = SupportingDocument.objects.select_for_update().get(pk=document.pk)
+        if document.status != SupportingDocument.Status.PENDING:
+            raise FamilyFileError(_("This document has already been checked."))
+        if valid_from and valid_until and valid_until < valid_from:
+            raise FamilyFileError(_("The end of validity is before its start."))
+        if document.requirement.kind == DocumentRequirement.Kind.QUOTIENT:
+            if quotient is None or effective_date is None:
+                raise FamilyFileError(
+                    _("Enter the quotient familial and the date from which it applies.")
+                )
+            record_quotient(
+                document.family,
+                quotient,
+                effective_date,
+                by=by,
+                document=document,
+                note=document.requirement.name,
+            )
+        document.status = SupportingDocument.Status.ACCEPTED
+        document.valid_from = valid_from
+        document.valid_until = valid_until
+        document.decided_at = timezone.now()
+        document.decided_by = by
+        document.refusal_reason = ""
+        document.save()
+        log(instance=document, action="family_file.accept_document", user=by)
+        return document
+
+
+def refuse_document(document, *, by, reason):
+    if not (reason or "").strip():
+        raise FamilyFileError(_("Give the family the reason for the refusal."))
+    with transaction.atomic():
+        document = SupportingDocument.objects.select_for_update().get(pk=document.pk)
+        if document.status != SupportingDocument.Status.PENDING:
+            raise FamilyFileError(_("This document has already been checked."))
+        document.status = SupportingDocument.Status.REFUSED
+        document.refusal_reason = reason.strip()
+        document.decided_at = timezone.now()
+        document.decided_by = by
+        document.save()
+        log(instance=document, action="family_file.refuse_document", user=by)
+        return document
+
+
+def record_quotient(family, quotient, effective_date, *, by, document=None, note=""):
+    """Record the quotient familial in force from a date (a correction on the same date
+    replaces the earlier figure; other dates keep their history).
+    """
+    with transaction.atomic():
+        row, _created = FamilyQuotient.objects.update_or_create(
+            family=family,
+            effective_date=effective_date,
+            defaults={
+                "quotient": quotient,
+                "document": document,
+                "note": note,
+                "recorded_by": by,
+                "recorded_at": timezone.now(),
+            },
+        )
+        log(instance=row, action="family_file.record_quotient", user=by)
+        return row
+
+
+def quotient_on(family, day):
+    """The validated quotient familial in force on a day, or None (highest bracket)."""
+    row = FamilyQuotient.objects.for_family(family).on(day)
+    return row.quotient if row else None
+
+
+# --- Rules ----------------------------------------------------------------------------------
+
+
+def current_rules(structure, now=None):
+    return RulesVersion.objects.current(structure, now)
+
+
+def rules_accepted(family, version):
+    return RulesAcceptance.objects.filter(family=family, version=version).first()
+
+
+def accept_rules(family, version, *, by):
+    """Record that a guardian accepted this version; accepting twice changes nothing."""
+    if version.structure_id != family.structure_id:
+        raise FamilyFileError(_("These rules are not your structure's."))
+    with transaction.atomic():
+        acceptance, created = RulesAcceptance.objects.get_or_create(
+            family=family,
+            version=version,
+            defaults={"user": by, "accepted_by_name": _actor(by)},
+        )
+        if created:
+            log(instance=acceptance, action="family_file.accept_rules", user=by)
+        return acceptance
+
+
+# --- Completeness -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    label: str
+    url: str
+
+
+def missing_items(family, on_date=None):
+    """What keeps a family file from being complete: rules not accepted, required
+    documents missing, refused or expired (or not yet checked), health sheets not certified
+    this season. Each item links to the page that fixes it.
+    """
+    on_date = on_date or timezone.localdate()
+    season = season_of(on_date)
+    items = []
+    rules = current_rules(family.structure)
+    if rules and not rules_accepted(family, rules):
+        items.append(
+            MissingItem(
+                _("Accept the rules (%(version)s)") % {"version": rules.version},
+                reverse("family_file:rules"),
+            )
+        )
+    for row in document_rows(family, on_date):
+        if not row.requirement.required or row.status == "accepted":
+            continue
+        name = row.requirement.name
+        if row.child:
+            name = f"{name} — {row.child.first_name}"
+        items.append(
+            MissingItem(
+                _("%(document)s: %(status)s") % {"document": name, "status": row.status_label},
+                reverse("family_file:documents"),
+            )
+        )
+    confirmed = dict(
+        HealthSheet.objects.for_family(family).values_list("child_id", "confirmed_season")
+    )
+    for child in family.children.all():
+        if confirmed.get(child.pk) != season:
+            items.append(
+                MissingItem(
+                    _("Health sheet of %(child)s to certify for this season")
+                    % {"child": child.first_name},
+                    reverse("family_file:health", args=(child.pk,)),
+                )
+            )
+    return items
+
+
+def booking_blockers(family, on_date=None):
+    """What must be done before booking, when the structure asks for a complete file."""
+    if not FamilyFileSettings.for_structure(family.structure).bookings_need_complete_file:
+        return []
+    return missing_items(family, on_date)
+
+
+def health_markers(children):
+    """{child_id: [(key, label)]}: allergy, PAI, treatment, for the attendance list."""
+    from .health import markers
+
+    return {
+        sheet.child_id: markers(sheet.data)
+        for sheet in HealthSheet.objects.filter(child__in=children).exclude(data=None)
+    }
