@@ -6,6 +6,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from .certificates.viewsets import CertificateAdminViewSet, register_certificate_log_actions
+from .direct_debit.log_actions import register_direct_debit_log_actions
 from .imports.views import can_import, get_import_urls
 from .ledger.viewsets import BillingViewSetGroup
 from .online_payment.viewsets import PaymentAttemptViewSet
@@ -21,6 +22,7 @@ def register_billing_log_actions(actions):
     actions.register_action("billing.reverse_payment", _("Reverse payment"), _("Payment reversed"))
     actions.register_action("billing.allocate", _("Allocate"), _("Payments allocated"))
     register_certificate_log_actions(actions)
+    register_direct_debit_log_actions(actions)
 
 
 @hooks.register("register_admin_viewset")

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import content_security_policy, env_bool
+from .base import content_security_policy, env_bool, env_list
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 # A fixed key is acceptable here only: production.py refuses to start without SECRET_KEY.
@@ -19,3 +19,8 @@ if not os.environ.get("STRIPE_SECRET_KEY"):
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "http://127.0.0.1:8420")
     STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", f"{STRIPE_API_BASE}/js.stripe.com/v3/")
     CONTENT_SECURITY_POLICY = content_security_policy(STRIPE_JS_URL)
+
+# A fixed development key for the IBANs of the demo mandates; production sets its own.
+IBAN_ENCRYPTION_KEYS = env_list("IBAN_ENCRYPTION_KEYS") or [
+    "ZGV2LW9ubHktaWJhbi1rZXktbmV2ZXItaW4tcHJvZHU="
+]

@@ -28,3 +28,4 @@ STRIPE_WEBHOOK_SECRET = "whsec_test_dummy"  # noqa: S105
 STRIPE_API_BASE = "http://127.0.0.1:9"
 STRIPE_JS_URL = "http://127.0.0.1:9/js.stripe.com/v3/"
 CONTENT_SECURITY_POLICY = content_security_policy(STRIPE_JS_URL)
+IBAN_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWliYW4ta2V5LW51bWJlci1vbmUtMDE="]
