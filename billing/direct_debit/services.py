@@ -825,6 +825,9 @@ def find_line_for_return(structure, end_to_end_id):
     return DebitLine.objects.filter(batch__structure=structure, end_to_end_id=end_to_end_id).first()
 
 
+MAX_RETURN_BYTES = 10 * 1024 * 1024
+
+
 def import_bank_return(structure, data, *, by):
     """Record the rejects of a camt.054 debit notification: returns (rejects recorded, lines
     already rejected, problems as sentences). Nothing is recorded if the file is unreadable;

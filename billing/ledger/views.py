@@ -43,10 +43,18 @@ class AccountView(FamilyPageView):
         context = super().get_context_data(**kwargs)
         paginator = Paginator(ledger_with_running_balance(self.family), OPERATIONS_PER_PAGE)
         page = paginator.get_page(self.request.GET.get("page"))
+        from ..direct_debit.views import account_direct_debit
+
+        direct_debit = account_direct_debit(self.family)
+        balance = family_balance(self.family)
         context.update(
-            balance=(balance := family_balance(self.family)),
+            balance=balance,
             credit=-balance,
-            online_payment=online_payment_offer(self.family, balance),
+            direct_debit=direct_debit,
+            # While a mandate is in force the balance is debited: no card payment offered.
+            online_payment=None
+            if direct_debit["active"]
+            else online_payment_offer(self.family, balance),
             today=timezone.localdate(),
             page_obj=page,
             entries=page.object_list,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 import pytest
 from lxml import etree
@@ -164,7 +165,7 @@ def test_paper_mandate_cannot_be_dated_in_the_future(settings_on, family, direct
             family,
             holder_name="Marie",
             iban=IBAN_FR,
-            signed_on=date.today() + timedelta(days=2),
+            signed_on=timezone.localdate() + timedelta(days=2),
             by=director,
         )
 
