@@ -113,6 +113,8 @@ class Reminder(models.Model):
     invoice_numbers = models.CharField(_("invoices"), max_length=500)
     balance = models.DecimalField(_("balance due"), max_digits=10, decimal_places=2)
     channel = models.CharField(_("sent by"), max_length=10, choices=Channel.choices)
+    # The day of the run that sent it, which the second reminder's delay counts from.
+    sent_on = models.DateField(_("sent on"))
     sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -114,7 +114,7 @@ def plan_reminder(family, today=None, rules=None):
         level = 1 if late >= rules.first_delay_days else None
     elif 2 not in sent:
         gap = rules.second_delay_days - rules.first_delay_days
-        first_sent = timezone.localdate(sent[1].sent_at)
+        first_sent = sent[1].sent_on
         ready = late >= rules.second_delay_days and today - first_sent >= timedelta(days=gap)
         level = 2 if ready else None
     else:
@@ -159,7 +159,7 @@ def reminder_context(family, level, invoices, balance, rules=None):
     }
 
 
-def send_reminder(plan, *, by=None):
+def send_reminder(plan, *, by=None, today=None):
     """Record and send one reminder. Returns the Reminder, or None when this reminder was
     already sent (by another run: the unique constraint decides).
     """
@@ -175,6 +175,7 @@ def send_reminder(plan, *, by=None):
                 invoice_numbers=", ".join(item.number for item in plan.invoices)[:500],
                 balance=plan.balance,
                 channel=channel,
+                sent_on=today or timezone.localdate(),
                 sent_by=by,
             )
             log(
@@ -212,7 +213,7 @@ def send_payment_reminders(today=None, structures=None):
         rules = rules.filter(structure__in=structures)
     for rule in rules:
         for plan in due_reminders(rule.structure, today):
-            reminder = send_reminder(plan)
+            reminder = send_reminder(plan, today=today)
             if reminder is not None:
                 counts[reminder.channel] += 1
     return counts
