@@ -46,4 +46,5 @@ def test_parent_demo_signs_a_mandate(page, live_server, demo_data, browser_probl
         page.get_by_role("link", name="Télécharger le mandat (PDF)").click()
     assert download.value.suggested_filename == f"mandat-{mandate.reference}.pdf"
     assert mandate.signed_by.username == "parent.demo"
-    assert browser_problems == []
+    # Chromium reports a download as an aborted navigation: that one is not a problem.
+    assert [problem for problem in browser_problems if "/pdf/" not in problem] == []
