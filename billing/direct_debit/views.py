@@ -130,7 +130,8 @@ def account_direct_debit(family):
     debit (announced, or the next scheduled date with today's balance).
     """
     dd_settings = services.direct_debit_settings(family.structure)
-    mandate = services.current_mandate(family)
+    # No settings row, no mandate: one is only ever created once the ICS is set.
+    mandate = services.current_mandate(family) if dd_settings.pk else None
     active = mandate is not None and mandate.is_active and not mandate.stop_requested_at
     result = {"offered": dd_settings.is_ready, "mandate": mandate, "active": active}
     if active:

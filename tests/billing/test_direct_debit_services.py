@@ -48,11 +48,11 @@ def owing(family, amount, on=date(2026, 10, 1)):
 @pytest.mark.parametrize(
     ("value", "field", "message"),
     [
-        ("FR7630006000011234567890188", "iban", "check digits"),
-        ("FR76300060000112345678901", "iban", "number of characters"),
-        ("US64SVBKUS6S3300958879", "iban", "country code"),
-        ("", "iban", "Enter the IBAN"),
-        ("FR76 3000 6000 0112 3456 7890 1%9", "iban", "not valid"),
+        ("FR7630006000011234567890188", "iban", "clé de contrôle est fausse"),
+        ("FR76300060000112345678901", "iban", "nombre de caractères"),
+        ("US64SVBKUS6S3300958879", "iban", "code pays"),
+        ("", "iban", "Saisissez l'IBAN"),
+        ("FR76 3000 6000 0112 3456 7890 1%9", "iban", "n'est pas valide"),
     ],
 )
 def test_wrong_ibans_are_refused_with_a_reason(value, field, message):
@@ -69,7 +69,7 @@ def test_iban_spaces_and_case_are_ignored_and_the_bic_is_derived():
 def test_a_bic_from_another_country_or_malformed_is_refused():
     with pytest.raises(ValidationError) as caught:
         dd.validate_iban(IBAN_FR, "COBADEFFXXX")
-    assert "another country" in caught.value.message_dict["bic"][0]
+    assert "autre pays" in caught.value.message_dict["bic"][0]
     with pytest.raises(ValidationError) as caught:
         dd.validate_iban(IBAN_FR, "AB12")
     assert "bic" in caught.value.message_dict
@@ -183,7 +183,7 @@ def test_a_parent_asking_to_stop_takes_the_announced_debit_out(
     assert batch.lines.get().status == DebitLine.Status.EXCLUDED
     assert dd.prepare_batch(family.structure, date(2027, 1, 5), today=TODAY) is None
     # The director is told.
-    assert any("asks to stop" in message.subject for message in mail.outbox)
+    assert any("demande l'arrêt" in message.subject for message in mail.outbox)
 
 
 # --- Batches ---------------------------------------------------------------------------------
