@@ -12,13 +12,17 @@ class BillingConfig(AppConfig):
 
         from .certificates.exports import certificates_export
         from .certificates.viewsets import certificate_permissions
+        from .direct_debit.viewsets import direct_debit_permissions
         from .ledger.exports import ledger_export
         from .ledger.viewsets import billing_permissions
         from .online_payment.viewsets import payment_attempt_permissions
 
         register_role_permissions(
             DIRECTION_GROUP,
-            billing_permissions() + payment_attempt_permissions() + certificate_permissions(),
+            billing_permissions()
+            + payment_attempt_permissions()
+            + certificate_permissions()
+            + direct_debit_permissions(),
         )
         # "Mes données" holds the family's invoices, credit notes and certificates.
         register_contributor("comptabilite", ledger_export)

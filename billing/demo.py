@@ -101,8 +101,74 @@ def load():
             on_date=date(2026, 10, 12),
             payer=bernard.guardians.first(),
         )
+    load_direct_debit(bernard, nina)
     load_martin()
     load_certificates()
+
+
+# --- Direct debit: BERNARD (Lévignac) pays by monthly debit ---------------------------------
+
+DEMO_ICS = "FR72ZZZ123456"
+DEMO_CREDITOR_IBAN = "FR7630004000031234567890143"
+BERNARD_IBAN = "FR1420041010050500013M02606"
+
+
+def load_direct_debit(bernard, nina):
+    """Both demo structures offer direct debit (and reminders); BERNARD signed a mandate in
+    October 2026 and was debited once, on 5 November 2026; October's invoice waits for the
+    next debit. Idempotent: nothing is added once the November batch exists.
+    """
+    from .direct_debit import services as direct_debit
+    from .models import DebitBatch, DirectDebitSettings, Mandate, ReminderSettings
+
+    for structure in Structure.objects.filter(slug__in=["brax", "levignac"]):
+        DirectDebitSettings.objects.get_or_create(
+            structure=structure,
+            defaults={
+                "enabled": True,
+                "creditor_identifier": DEMO_ICS,
+                "creditor_iban": DEMO_CREDITOR_IBAN,
+                "creditor_bic": "BNPAFRPPXXX",
+                "debit_day": 5,
+                "collection_months": "1,2,3,4,5,6,9,10,11,12",
+                "reject_fee": Decimal("0.00"),
+            },
+        )
+        ReminderSettings.objects.get_or_create(structure=structure, defaults={"enabled": True})
+    levignac = bernard.structure
+    if DebitBatch.objects.filter(structure=levignac, collection_date=date(2026, 11, 5)).exists():
+        return
+    mandate = Mandate.objects.filter(family=bernard).first() or (
+        direct_debit.record_paper_mandate(
+            bernard,
+            holder_name="Paul BERNARD",
+            iban=BERNARD_IBAN,
+            signed_on=date(2026, 10, 15),
+            by=None,
+        )
+    )
+    batch = direct_debit.prepare_batch(
+        levignac, date(2026, 11, 5), today=date(2026, 10, 20), notify=False
+    )
+    direct_debit.mark_batch_sent(batch, by=None)
+    _invoice(
+        bernard,
+        "LV2026/0002",
+        date(2026, 11, 2),
+        _lines(
+            nina,
+            (
+                "Mercredis d'octobre (journée)",
+                (2026, 10, 7),
+                (2026, 10, 21),
+                "3",
+                "9.50",
+                Category.GARDE,
+            ),
+            ("Repas", (2026, 10, 7), (2026, 10, 21), "3", "3.20", Category.REPAS),
+        ),
+    )
+    return mandate
 
 
 # --- MARTIN (Brax): a 2025 history for the yearly certificates -----------------------------

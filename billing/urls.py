@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .certificates import views as certificate_views
+from .direct_debit import views as direct_debit_views
 from .ledger import views
 from .online_payment import views as payment_views
 
@@ -20,6 +21,21 @@ urlpatterns = [
         "attestations/<int:pk>/pdf/",
         certificate_views.CertificatePdfView.as_view(),
         name="certificate-pdf",
+    ),
+    path(
+        "compte/prelevement/",
+        direct_debit_views.DirectDebitView.as_view(),
+        name="direct-debit",
+    ),
+    path(
+        "compte/prelevement/arret/",
+        direct_debit_views.MandateStopView.as_view(),
+        name="direct-debit-stop",
+    ),
+    path(
+        "compte/prelevement/mandat/<int:pk>/pdf/",
+        direct_debit_views.MandatePdfView.as_view(),
+        name="mandate-pdf",
     ),
     path("compte/paiement/", payment_views.PaymentView.as_view(), name="payment"),
     path(

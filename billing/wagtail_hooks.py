@@ -7,9 +7,12 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from .certificates.viewsets import CertificateAdminViewSet, register_certificate_log_actions
+from .direct_debit.log_actions import register_direct_debit_log_actions
+from .direct_debit.viewsets import DirectDebitAdminViewSet
 from .imports.views import can_import, get_import_urls
 from .ledger.viewsets import BillingViewSetGroup
 from .online_payment.viewsets import PaymentAttemptViewSet
+from .reminders.viewsets import ReminderAdminViewSet
 
 
 @hooks.register("register_log_actions")
@@ -22,6 +25,7 @@ def register_billing_log_actions(actions):
     actions.register_action("billing.reverse_payment", _("Reverse payment"), _("Payment reversed"))
     actions.register_action("billing.allocate", _("Allocate"), _("Payments allocated"))
     register_certificate_log_actions(actions)
+    register_direct_debit_log_actions(actions)
 
 
 @hooks.register("register_admin_viewset")
@@ -39,6 +43,11 @@ def register_certificates_viewset():
     return CertificateAdminViewSet()
 
 
+@hooks.register("register_admin_viewset")
+def register_direct_debit_viewsets():
+    return [DirectDebitAdminViewSet(), ReminderAdminViewSet()]
+
+
 @hooks.register("register_permissions")
 def register_billing_permissions():
     # Reversals and the ledger have no viewset of their own, but the group editor must
@@ -52,6 +61,16 @@ def register_billing_permissions():
             "view_certificate",
             "add_certificate",
             "change_certificate",
+            "view_mandate",
+            "add_mandate",
+            "change_mandate",
+            "view_debitbatch",
+            "add_debitbatch",
+            "change_debitbatch",
+            "change_directdebitsettings",
+            "view_reminder",
+            "add_reminder",
+            "add_reminderpause",
         ],
     )
 

@@ -454,6 +454,7 @@ class PaymentReversal(GuardedModel):
         BOUNCED = "bounced", _("Bounced cheque")
         REFUND = "refund", _("Refund")
         ERROR = "error", _("Recording error")
+        DEBIT_REJECTED = "dd_reject", _("Direct debit rejected")
 
     payment = models.ForeignKey(
         Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="reversals"

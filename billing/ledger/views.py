@@ -49,10 +49,17 @@ class AccountView(FamilyPageView):
         paginator = Paginator(ledger_with_running_balance(self.family), OPERATIONS_PER_PAGE)
         paginator.count = totals["rows"]  # a cached property, set before anything reads it
         page = paginator.get_page(self.request.GET.get("page"))
+        from ..direct_debit.views import account_direct_debit
+
+        direct_debit = account_direct_debit(self.family)
         context.update(
             balance=balance,
             credit=-balance,
-            online_payment=online_payment_offer(self.family, balance),
+            direct_debit=direct_debit,
+            # While a mandate is in force the balance is debited: no card payment offered.
+            online_payment=None
+            if direct_debit["active"]
+            else online_payment_offer(self.family, balance),
             today=timezone.localdate(),
             page_obj=page,
             entries=page.object_list,

@@ -6,6 +6,7 @@ the one place Django, migrations and the other apps import them from.
 from core.storage import get_private_storage
 
 from ..certificates.models import Certificate, CertificateQuerySet, CertificateRun
+from ..direct_debit.models import DebitBatch, DebitLine, DirectDebitSettings, Mandate
 from ..ledger.models import (
     Allocation,
     Category,
@@ -21,7 +22,8 @@ from ..ledger.models import (
     PaymentMethod,
     PaymentReversal,
 )
-from ..online_payment.models import PaymentAttempt, StripeEvent
+from ..online_payment.models import OnlinePaymentSettings, PaymentAttempt, StripeEvent
+from ..reminders.models import Reminder, ReminderPause, ReminderSettings
 
 __all__ = [
     "Allocation",
@@ -31,16 +33,24 @@ __all__ = [
     "CertificateRun",
     "CreditNote",
     "CreditNoteLine",
+    "DebitBatch",
+    "DebitLine",
+    "DirectDebitSettings",
     "DocumentSequence",
     "DocumentStatus",
     "Invoice",
     "InvoiceLine",
     "IssuedDocument",
     "LedgerEntry",
+    "Mandate",
+    "OnlinePaymentSettings",
     "Payment",
     "PaymentAttempt",
     "PaymentMethod",
     "PaymentReversal",
+    "Reminder",
+    "ReminderPause",
+    "ReminderSettings",
     "StripeEvent",
     "get_private_storage",
 ]

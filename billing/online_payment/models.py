@@ -140,4 +140,31 @@ class StripeEvent(models.Model):
         return f"{self.event_id} {self.type}"
 
 
+class OnlinePaymentSettings(models.Model):
+    """A structure's online-payment options kept in billing (parents never depends on it)."""
+
+    structure = models.OneToOneField(
+        "parents.Structure",
+        verbose_name=_("structure"),
+        on_delete=models.CASCADE,
+        related_name="online_payment_settings",
+    )
+    # The user manual says the amount of an online payment cannot be chosen: off by default.
+    free_amount = models.BooleanField(
+        _("parents may choose the amount"),
+        default=False,
+        help_text=_(
+            "Parents may pay online an amount of their choice, from the minimum up to the "
+            "balance due, instead of the whole balance."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("online payment settings")
+        verbose_name_plural = _("online payment settings")
+
+    def __str__(self):
+        return str(self.structure)
+
+
 # --- Yearly certificates (attestations) -------------------------------------------------------

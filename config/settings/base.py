@@ -257,6 +257,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Online card payment (Stripe). Without the three keys, online payment is simply off.
+# SEPA direct debit: Fernet keys (comma-separated, newest first) encrypting the IBANs of the
+# mandates at rest. Empty: families cannot sign mandates (see docs/direct-debit.md).
+IBAN_ENCRYPTION_KEYS = env_list("IBAN_ENCRYPTION_KEYS")
+
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")

@@ -24,3 +24,7 @@ if not os.environ.get("STRIPE_SECRET_KEY"):
 FAMILY_FILE_ENCRYPTION_KEYS = env_list(
     "FAMILY_FILE_ENCRYPTION_KEYS", "ZGV2LW9ubHktZmFtaWx5LWZpbGUta2V5LTAwMDAwMDA="
 )
+# A fixed development key for the IBANs of the demo mandates; production sets its own.
+IBAN_ENCRYPTION_KEYS = env_list("IBAN_ENCRYPTION_KEYS") or [
+    "ZGV2LW9ubHktaWJhbi1rZXktbmV2ZXItaW4tcHJvZHU="
+]

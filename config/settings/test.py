@@ -29,3 +29,4 @@ STRIPE_API_BASE = "http://127.0.0.1:9"
 STRIPE_JS_URL = "http://127.0.0.1:9/js.stripe.com/v3/"
 CONTENT_SECURITY_POLICY = content_security_policy(STRIPE_JS_URL)
 FAMILY_FILE_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZhbWlseS1maWxlLWtleS0wMDAwMDA="]
+IBAN_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWliYW4ta2V5LW51bWJlci1vbmUtMDE="]

@@ -14,9 +14,11 @@ from billing.ledger.services import family_balance
 from billing.models import (
     Allocation,
     CreditNote,
+    DebitBatch,
     DocumentSequence,
     Invoice,
     LedgerEntry,
+    Mandate,
     Payment,
 )
 from parents.models import Family, User
@@ -44,6 +46,8 @@ def snapshot():
             DocumentSequence.objects.order_by("id").values_list("last_value", flat=True)
         ),
         "balances": [family_balance(family) for family in Family.objects.order_by("id")],
+        "mandates": Mandate.objects.count(),
+        "debit batches": DebitBatch.objects.count(),
     }
 
 
@@ -109,11 +113,22 @@ def assert_the_other_demo_account(client):
     client.force_login(User.objects.get(username="parent2.demo"))
     response = client.get(ACCOUNT)
     rows, _links = operation_rows(response)
+    # BERNARD pays by direct debit: one debit on 5 November 2026, October's invoice next.
     assert [row[:5] for row in rows] == [
+        ("Règlement Prélèvement", "05/11/2026", "", "30,80 €", "38,10 €"),
+        ("Facture LV2026/0002", "02/11/2026", "38,10 €", "", "68,90 €"),
         ("Règlement Espèces", "12/10/2026", "", "20,00 €", "30,80 €"),
         ("Facture LV2026/0001", "05/10/2026", "50,80 €", "", "50,80 €"),
     ]
-    assert balance_sentence(response) == f"Solde débiteur au {french_today()} : 30,80 €"
+    assert balance_sentence(response) == f"Solde débiteur au {french_today()} : 38,10 €"
+    content = response.content.decode()
+    # The active mandate replaces card payment on the account page.
+    assert "Prélèvement automatique" in content
+    assert "Paiement en ligne" not in content
+    assert "•••• 2606" not in content and "FR14" not in content
+    mandate = Mandate.objects.get(family__reference="BER001")
+    assert mandate.status == Mandate.Status.ACTIVE
+    assert mandate.debits.get().status == "collected"
 
 
 def test_the_demo_reproduces_the_manual_and_reloads_without_change(client):
