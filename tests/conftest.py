@@ -28,7 +28,13 @@ def structure(db):
 
 @pytest.fixture
 def other_structure(db):
-    return StructureFactory(name="Commune de Lévignac", slug="levignac")
+    return StructureFactory(
+        # Both test structures issue under one SIRET: their series must differ, as in the demo.
+        name="Commune de Lévignac",
+        slug="levignac",
+        invoice_prefix="LV",
+        credit_note_prefix="AVLV",
+    )
 
 
 @pytest.fixture

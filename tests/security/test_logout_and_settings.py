@@ -7,7 +7,7 @@ from django.urls import reverse
 
 import pytest
 
-from tests.config.test_settings import run_manage
+from tests.config.test_settings import FERNET_KEY, run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,7 @@ def test_production_language_cookie_is_secure_and_same_site():
         "print(s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_SAMESITE, s.LANGUAGE_COOKIE_HTTPONLY)",
         SECRET_KEY=GOOD_KEY,
         DJANGO_ALLOWED_HOSTS="portail.example.org",
+        FAMILY_FILE_ENCRYPTION_KEYS=FERNET_KEY,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].split() == ["True", "Lax", "True"]
