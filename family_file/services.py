@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from wagtail.log_actions import log
 
-from parents.models import Child, Guardian
+from parents.models import Child
 
 from . import health
 from .health import HEALTH_FIELDS
@@ -139,71 +139,66 @@ def _queue(family, section, by, before, after, **target):
     return change
 
 
-def update_guardian(guardian, values, *, by):
-    """Write a guardian's details; checked fields wait for the director."""
+def _update_details(owner, details_of, values, *, fields, groups, section, action, by, **target):
+    """Write the changed `fields` of a guardian's or child's details: those the structure
+    does not check at once, the others as one change waiting for the director.
+    """
     with transaction.atomic():
-        Guardian.objects.select_for_update().get(pk=guardian.pk)
-        details = guardian_details(guardian)
-        settings = FamilyFileSettings.for_structure(guardian.family.structure)
+        type(owner).objects.select_for_update().get(pk=owner.pk)
+        # Read under the owner's row lock, so two saves never start from the same details.
+        details = details_of(owner)
+        settings = FamilyFileSettings.for_structure(owner.family.structure)
         changed = {
             name: values[name]
-            for name in GUARDIAN_FIELDS
+            for name in fields
             if name in values and getattr(details, name) != values[name]
         }
-        immediate, validated = _split(settings, GUARDIAN_GROUPS, changed)
+        immediate, validated = _split(settings, groups, changed)
         result = ChangeResult(applied=sorted(immediate))
         for name, value in immediate.items():
             setattr(details, name, value)
         details.save()
         if validated:
             before = {name: getattr(details, name) for name in validated}
-            result.pending = _queue(
-                guardian.family,
-                PendingChange.Section.GUARDIAN,
-                by,
-                before,
-                validated,
-                guardian=guardian,
-            )
+            result.pending = _queue(owner.family, section, by, before, validated, **target)
         if changed:
             log(
                 instance=details,
-                action="family_file.update_guardian",
+                action=action,
                 user=by,
                 data={"applied": sorted(immediate), "pending": sorted(validated)},
             )
         return result
+
+
+def update_guardian(guardian, values, *, by):
+    """Write a guardian's details; checked fields wait for the director."""
+    return _update_details(
+        guardian,
+        guardian_details,
+        values,
+        fields=GUARDIAN_FIELDS,
+        groups=GUARDIAN_GROUPS,
+        section=PendingChange.Section.GUARDIAN,
+        action="family_file.update_guardian",
+        by=by,
+        guardian=guardian,
+    )
 
 
 def update_child(child, values, *, by):
     """Write a child's school, class and consents; checked fields wait for the director."""
-    with transaction.atomic():
-        Child.objects.select_for_update().get(pk=child.pk)
-        details = child_details(child)
-        settings = FamilyFileSettings.for_structure(child.family.structure)
-        changed = {
-            name: values[name]
-            for name in CHILD_FIELDS
-            if name in values and getattr(details, name) != values[name]
-        }
-        immediate, validated = _split(settings, CHILD_GROUPS, changed)
-        result = ChangeResult(applied=sorted(immediate))
-        for name, value in immediate.items():
-            setattr(details, name, value)
-        details.save()
-        if validated:
-            before = {name: getattr(details, name) for name in validated}
-            result.pending = _queue(
-                child.family, PendingChange.Section.CHILD, by, before, validated, child=child
-            )
-        if changed:
-            log(
-                instance=details,
-                action="family_file.update_child",
-                user=by,
-                data={"applied": sorted(immediate), "pending": sorted(validated)},
-            )
-        return result
+    return _update_details(
+        child,
+        child_details,
+        values,
+        fields=CHILD_FIELDS,
+        groups=CHILD_GROUPS,
+        section=PendingChange.Section.CHILD,
+        action="family_file.update_child",
+        by=by,
+        child=child,
+    )
 
 
 # --- Health sheet -------------------------------------------------------------------------
