@@ -1,5 +1,6 @@
 """Exact money: Decimal euros with two places, rounded half up once per invoice line."""
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
@@ -28,6 +29,24 @@ def format_euros(value, *, signed=False):
         groups.insert(0, units[-3:])
         units = units[:-3]
     return f"{sign}{' '.join(groups)},{cents} €"
+
+
+# What a person types: "36,07", "36.07", "1 234,5", "36 €"; a sign is read so that "-5" is
+# refused for being negative rather than for its form. One decimal separator, comma or point;
+# spaces only between groups of three digits.
+TYPED_AMOUNT = re.compile(r"([-+]?)(\d{1,3}(?: \d{3})+|\d+)(?:[.,](\d+))?")
+
+
+def parse_euros(text):
+    """The Decimal a typed amount of euros stands for, as typed (no rounding: "36,071" gives
+    36.071, for the caller to refuse). Raises ValueError for anything else: letters, two
+    separators, an empty string."""
+    cleaned = re.sub(r"[\s\u00a0\u202f]+", " ", str(text)).strip().removesuffix("€").strip()
+    match = TYPED_AMOUNT.fullmatch(cleaned)
+    if match is None:
+        raise ValueError(f"not an amount: {text!r}")
+    sign, units, decimals = match.groups()
+    return Decimal(f"{sign}{units.replace(' ', '')}.{decimals or '0'}")
 
 
 def split_pro_rata(amount, weights):

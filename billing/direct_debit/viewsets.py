@@ -8,7 +8,6 @@ change goes through `billing.direct_debit.services` (and the reminders' and ledg
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.forms import ModelForm
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -26,6 +25,7 @@ from core.admin import permission_menu_item
 from parents.models import Family, Structure
 
 from ..ledger.services import BillingError
+from ..online_payment.forms import OnlinePaymentSettingsForm
 from ..online_payment.models import OnlinePaymentSettings
 from ..reminders.forms import ReminderSettingsForm
 from ..reminders.models import ReminderSettings
@@ -432,12 +432,6 @@ class SettingsView(DirectDebitAdminMixin, TemplateView):
             return redirect(f"{reverse(self.url_names['settings'])}?structure={self.structure.pk}")
         messages.error(request, _("The settings could not be saved: see the errors below."))
         return self.render_to_response(self.get_context_data(forms=forms))
-
-
-class OnlinePaymentSettingsForm(ModelForm):
-    class Meta:
-        model = OnlinePaymentSettings
-        fields = ["free_amount"]
 
 
 class DirectDebitAdminViewSet(ViewSet):

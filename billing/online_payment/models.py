@@ -1,7 +1,7 @@
 """Online card payment attempts and the Stripe events received, each stored once."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from parents.models import Structure
@@ -25,11 +25,13 @@ class PaymentAttemptQuerySet(models.QuerySet):
 
 
 class PaymentAttempt(models.Model):
-    """One try of a family at paying its whole balance online by card, and the Stripe
+    """One try of a family at paying its balance online by card, and the Stripe
     PaymentIntent created for it.
 
-    The amount is the balance when the attempt was opened and never changes; a family has at
-    most one open attempt (database constraint), which a reload or a double click reuses,
+    The amount is the whole balance when the attempt was opened or, where the structure lets
+    parents choose it (`OnlinePaymentSettings.free_amount`), the part of it the parent chose;
+    `balance_due` keeps the balance it was opened against. Neither ever changes. A family has
+    at most one open attempt (database constraint), which a reload or a double click reuses,
     and one attempt never has more than one PaymentIntent. The status only moves forward
     (see `billing.online_payment.services`); the money itself is a `Payment` recorded by
     the ledger's services.
@@ -66,6 +68,11 @@ class PaymentAttempt(models.Model):
         related_name="payment_attempts",
     )
     amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    # What the family owed when the attempt was opened: equal to the amount unless the parent
+    # chose to pay less. Paying is refused, and a late success flagged, once it has moved.
+    balance_due = models.DecimalField(
+        _("balance due at the start"), max_digits=10, decimal_places=2
+    )
     currency = models.CharField(_("currency"), max_length=3, default="eur")
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
@@ -108,6 +115,11 @@ class PaymentAttempt(models.Model):
                 name="paymentattempt_unique_intent",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="paymentattempt_amount_gt0"),
+            # Never more than owed online: a chosen amount is at most the balance.
+            models.CheckConstraint(
+                condition=Q(amount__lte=F("balance_due")),
+                name="paymentattempt_amount_lte_balance",
+            ),
         ]
 
     def __str__(self):
@@ -151,11 +163,12 @@ class OnlinePaymentSettings(models.Model):
     )
     # The user manual says the amount of an online payment cannot be chosen: off by default.
     free_amount = models.BooleanField(
-        _("parents may choose the amount"),
+        _("parents may choose the amount of an online payment"),
         default=False,
         help_text=_(
-            "Parents may pay online an amount of their choice, from the minimum up to the "
-            "balance due, instead of the whole balance."
+            "Unticked (the default): parents pay the whole balance due. Ticked: the payment "
+            "page offers the balance due and lets parents type a smaller amount, at least the "
+            "structure's minimum balance for online payment and at most the balance due."
         ),
     )
 

@@ -3,7 +3,10 @@
 Invariants kept here:
 
 - An attempt's amount is the family's whole balance, computed while the family row is
-  locked; nothing the browser sends changes it.
+  locked. Only where the structure lets parents choose it (`OnlinePaymentSettings.free_amount`,
+  off by default) may it be less: an amount the parent typed, checked here against the
+  structure's minimum and the balance when the attempt opens and again just before the card
+  is charged (`check_chosen_amount`). Nothing else the browser sends changes it.
 - A family has at most one open attempt (database constraint); an attempt has at most one
   PaymentIntent, created with the idempotency key stored on the attempt.
 - An attempt's status only moves forward (`STATUS_RANK`): a success is never undone, a
@@ -31,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from wagtail.log_actions import log
 
-from core.money import ZERO, format_euros, quantize
+from core.money import CENT, ZERO, format_euros, quantize
 from parents.models import Family
 
 from ..ledger.services import (
@@ -42,7 +45,14 @@ from ..ledger.services import (
     reverse_payment,
     site_language,
 )
-from ..models import Payment, PaymentAttempt, PaymentMethod, PaymentReversal, StripeEvent
+from ..models import (
+    OnlinePaymentSettings,
+    Payment,
+    PaymentAttempt,
+    PaymentMethod,
+    PaymentReversal,
+    StripeEvent,
+)
 from . import gateway
 
 logger = logging.getLogger(__name__)
@@ -112,6 +122,53 @@ def online_payment_offer(family, balance=None):
     return OnlinePaymentOffer(not reason, minimum, shown, reason)
 
 
+# --- An amount of the parent's choice (optional, per structure) -----------------------------
+
+
+def free_amount_allowed(structure):
+    """Whether the structure lets parents choose the amount they pay online (off by default:
+    the user manual says it cannot be chosen)."""
+    return OnlinePaymentSettings.objects.filter(structure=structure, free_amount=True).exists()
+
+
+def check_chosen_amount(family, amount, balance):
+    """The amount a parent typed, as it will be charged; `PaymentNotAllowed` (with the
+    sentence to show) unless the structure allows a chosen amount and it lies between the
+    structure's minimum for online payment and the balance due, in whole cents.
+
+    The minimum is `Structure.online_payment_minimum`, the balance from which online payment
+    is offered at all (15 € by default, never under Stripe's 0,50 €). Never more than the
+    balance: an online payment does not put an account in credit.
+    """
+    if not free_amount_allowed(family.structure):
+        raise PaymentNotAllowed(
+            _("The amount of an online payment cannot be chosen: it is the whole balance due.")
+        )
+    try:
+        amount = Decimal(amount)
+    except (ArithmeticError, TypeError, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite() or amount != amount.quantize(CENT):
+        # Rounding would charge another amount than the one typed: refused instead.
+        raise PaymentNotAllowed(
+            _("Enter the amount in euros with at most two decimals, for example 36,07.")
+        )
+    amount = quantize(amount)
+    minimum = family.structure.online_payment_minimum
+    if amount <= ZERO:
+        raise PaymentNotAllowed(_("The amount must be greater than zero."))
+    if amount > balance:
+        raise PaymentNotAllowed(
+            _("The amount cannot be more than your balance due (%(balance)s).")
+            % {"balance": format_euros(balance)}
+        )
+    if amount < minimum:
+        raise PaymentNotAllowed(
+            _("The amount must be at least %(minimum)s.") % {"minimum": format_minimum(minimum)}
+        )
+    return amount
+
+
 # --- Attempts -------------------------------------------------------------------------------
 
 
@@ -132,50 +189,77 @@ def _advance(attempt, status, *, code="", message=""):
     return True
 
 
-def start_payment_attempt(family, guardian=None):
-    """The open attempt for the family's whole balance: the existing one when it is for the
-    same amount and still waits for a card, otherwise a new one (the previous one is
-    abandoned, and its PaymentIntent, if any, cancelled at Stripe first).
+def start_payment_attempt(family, guardian=None, amount=None):
+    """The open attempt for the family's whole balance, or for `amount` when the parent chose
+    one: the existing attempt when it is for the same amount and balance and still waits for
+    a card, otherwise a new one (the previous one is abandoned, and its PaymentIntent, if any,
+    cancelled at Stripe first).
 
     Raises `PaymentNotAllowed` when the balance is under the structure's minimum, zero or
-    in credit. A processing attempt is returned as it is: no second payment meanwhile.
+    in credit, and for a chosen amount the structure does not allow (`check_chosen_amount`);
+    nothing is created then. A processing attempt is returned as it is: no second payment
+    meanwhile.
     """
     if not gateway.is_configured():
         raise PaymentNotAllowed(_("Online payment is not available at the moment."))
     with transaction.atomic():
         family = lock_family(family)
         balance = family_balance(family)
+        if amount is not None:
+            # Checked before anything is touched: a refused amount leaves the open attempt be.
+            amount = check_chosen_amount(family, amount, balance)
         current = PaymentAttempt.objects.select_for_update().open().filter(family=family).first()
         if current is not None:
             if current.status == Status.PROCESSING:
                 return current
-            if current.amount == balance and current.status == Status.PENDING:
+            if (
+                current.status == Status.PENDING
+                and current.balance_due == balance
+                and current.amount == (balance if amount is None else amount)
+            ):
                 return current
-            # The balance changed, or a 3-D Secure step was left unfinished: that
-            # PaymentIntent must not be paid later, so it is cancelled before a new one.
+            # The balance or the amount changed, or a 3-D Secure step was left unfinished:
+            # that PaymentIntent must not be paid later, so it is cancelled before a new one.
             _abandon(current, family)
             if current.status in PAID_STATUSES:
                 balance = family_balance(family)
             elif current.status == Status.PROCESSING:
                 return current
-        offer = online_payment_offer(family, balance)
-        if not offer.available:
-            raise PaymentNotAllowed(offer.reason)
-        attempt = PaymentAttempt.objects.create(
-            structure=family.structure,
-            family=family,
-            guardian=guardian,
-            amount=balance,
-            currency=CURRENCY,
-            idempotency_key=f"portail-attempt-{secrets.token_hex(16)}",
-        )
-        log(
-            instance=attempt,
-            action="wagtail.create",
-            user=guardian.user if guardian else None,
-            data={"amount": str(balance)},
-        )
-        return attempt
+        # A refusal from here on is raised after the commit, so that what the abandon above
+        # learnt from Stripe (a payment, a cancellation) is kept.
+        refusal = _refusal(family, balance, amount)
+        if refusal is None:
+            attempt = PaymentAttempt.objects.create(
+                structure=family.structure,
+                family=family,
+                guardian=guardian,
+                amount=balance if amount is None else amount,
+                balance_due=balance,
+                currency=CURRENCY,
+                idempotency_key=f"portail-attempt-{secrets.token_hex(16)}",
+            )
+            log(
+                instance=attempt,
+                action="wagtail.create",
+                user=guardian.user if guardian else None,
+                data={"amount": str(attempt.amount), "balance": str(balance)},
+            )
+    if refusal is not None:
+        raise refusal
+    return attempt
+
+
+def _refusal(family, balance, amount):
+    """Why no attempt may be opened for this balance (and chosen amount), or None."""
+    offer = online_payment_offer(family, balance)
+    if not offer.available:
+        return PaymentNotAllowed(offer.reason)
+    if amount is not None:
+        try:
+            check_chosen_amount(family, amount, balance)
+        except PaymentNotAllowed as exc:
+            return exc
+    return None
 
 
 def _abandon(attempt, family):
@@ -210,8 +294,12 @@ def confirm_payment_attempt(family, attempt_id, payment_method):
             return attempt, intent
         if not attempt.is_open:
             return attempt, None
-        if family_balance(family) != attempt.amount:
+        balance = family_balance(family)
+        if balance != attempt.balance_due:
             _advance(attempt, Status.CANCELED, code="balance_changed")
+            return attempt, None
+        if not _amount_still_allowed(attempt, family, balance):
+            _advance(attempt, Status.CANCELED, code="amount_not_allowed")
             return attempt, None
         try:
             intent = gateway.create_payment_intent(
@@ -235,6 +323,19 @@ def confirm_payment_attempt(family, attempt_id, payment_method):
         attempt.payment_intent_id = intent["id"]
         _apply_intent(attempt, intent, family)
         return attempt, intent
+
+
+def _amount_still_allowed(attempt, family, balance):
+    """Whether a part of the balance may still be charged: the amount is checked again on the
+    server just before Stripe is asked, as the structure's option or minimum may have changed
+    since the page opened. The whole balance needs no choice."""
+    if attempt.amount == balance:
+        return True
+    try:
+        check_chosen_amount(family, attempt.amount, balance)
+    except PaymentNotAllowed:
+        return False
+    return True
 
 
 def _apply_intent(attempt, intent, family):
@@ -323,10 +424,13 @@ def _mismatches(attempt, intent, received, balance):
                 _("%(received)s received instead of %(expected)s.")
                 % {"received": format_euros(received), "expected": format_euros(attempt.amount)}
             )
-        if attempt is not None and balance != attempt.amount:
+        if attempt is not None and balance != attempt.balance_due:
             problems.append(
                 _("The balance was %(balance)s when the payment arrived, not %(expected)s.")
-                % {"balance": format_euros(balance), "expected": format_euros(attempt.amount)}
+                % {
+                    "balance": format_euros(balance),
+                    "expected": format_euros(attempt.balance_due),
+                }
             )
     return [str(problem) for problem in problems]
 
@@ -400,15 +504,21 @@ def refresh_attempt(attempt):
 
 def payable_attempt(family):
     """The family's open attempt if it is still the one to pay (processing, or waiting for a
-    card for the whole current balance); None otherwise. Reads only: a GET shows this and
-    never creates an attempt (see `start_payment_attempt`, called on POST).
+    card and opened against the current balance, for an amount still allowed); None
+    otherwise. Reads only: a GET shows this and never creates an attempt (see
+    `start_payment_attempt`, called on POST).
     """
     attempt = PaymentAttempt.objects.open().filter(family=family).first()
     if attempt is None:
         return None
     if attempt.status == Status.PROCESSING:
         return attempt
-    if attempt.status == Status.PENDING and attempt.amount == family_balance(family):
+    balance = family_balance(family)
+    if (
+        attempt.status == Status.PENDING
+        and attempt.balance_due == balance
+        and _amount_still_allowed(attempt, family, balance)
+    ):
         return attempt
     return None
 
@@ -432,6 +542,10 @@ def failure_reason(attempt):
         "processing_error": _("An error occurred while processing the card."),
         "payment_intent_authentication_failure": _("The 3-D Secure authentication failed."),
         "balance_changed": _("Your balance changed before the payment: nothing was charged."),
+        "amount_not_allowed": _(
+            "This amount can no longer be paid online: nothing was charged. Please choose "
+            "the amount again."
+        ),
         "superseded": _("This payment was replaced by a new one: nothing was charged."),
         "gateway_error": _(
             "The payment service could not be reached. If your card was charged all the "

@@ -1,8 +1,9 @@
 """Online card payment: the family's payment and result pages, and the Stripe webhook.
 
 The browser only ever sends which attempt to pay and the id of the card Stripe.js
-tokenised; the amount is the attempt's, set by the server from the balance. Card numbers
-never reach this server: they go from Stripe's card field straight to Stripe.
+tokenised; the amount is the attempt's, set by the server from the balance (or, where the
+structure allows it, typed by the parent on the payment page and checked by the services).
+Card numbers never reach this server: they go from Stripe's card field straight to Stripe.
 """
 
 import json
@@ -24,6 +25,7 @@ from parents.views import FamilyAreaMixin, FamilyPageView
 from ..ledger.services import family_balance
 from . import gateway
 from . import services as payments
+from .forms import PaymentAmountForm
 from .models import PaymentAttempt
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,10 @@ UNREACHABLE = _("The payment service cannot be reached. Please try again in a fe
 class PaymentView(FamilyPageView):
     """The payment page: the whole balance, not editable, and Stripe's card field.
 
+    Where the structure lets parents choose the amount, the page first offers the balance in
+    a field the parent may change ("amount"), and the card step has a link back to it
+    (`?modifier=1`). Elsewhere no amount is asked, and one posted all the same is ignored.
+
     A GET only reads: it shows the attempt to pay if there is one, else the amount and a
     button. The attempt (a row, and later a PaymentIntent at Stripe) is created on POST
     only, so a prefetching browser, a crawler or a forged image link creates nothing.
@@ -45,29 +51,60 @@ class PaymentView(FamilyPageView):
     template_name = "billing/payment/pay.html"
     menu_url_name = "billing:account"
     page_title = _("Online payment")
+    CHANGE_AMOUNT = "modifier"
 
     def get(self, request, *args, **kwargs):
+        refused = self.prepare()
+        if refused is not None:
+            return refused
+        self.form = None
+        if self.free_amount and (self.attempt is None or self.CHANGE_AMOUNT in request.GET):
+            initial = self.attempt.amount if self.attempt is not None else self.balance
+            self.form = self.amount_form(initial={"amount": str(initial).replace(".", ",")})
+        return super().get(request, *args, **kwargs)
+
+    def prepare(self):
+        """Read where the family stands; a redirect when there is nothing to pay here."""
         try:
             payments.refresh_open_attempt(self.family)
         except gateway.GatewayError as exc:
             logger.warning("Payment page unavailable for family %s: %s", self.family.pk, exc)
-            messages.error(request, UNREACHABLE)
+            messages.error(self.request, UNREACHABLE)
             return redirect("billing:account")
         self.attempt = payments.payable_attempt(self.family)
         if self.attempt is not None and self.attempt.status == PaymentAttempt.Status.PROCESSING:
             return redirect("billing:payment-result", self.attempt.pk)
         self.balance = family_balance(self.family)
+        self.free_amount = payments.free_amount_allowed(self.family.structure)
         if self.attempt is None:
             offer = payments.online_payment_offer(self.family, self.balance)
             if not offer.available:
-                messages.info(request, offer.reason)
+                messages.info(self.request, offer.reason)
                 return redirect("billing:account")
-        return super().get(request, *args, **kwargs)
+        return None
+
+    def amount_form(self, data=None, **kwargs):
+        return PaymentAmountForm(data, family=self.family, balance=self.balance, **kwargs)
 
     def post(self, request, *args, **kwargs):
+        amount = None
+        if payments.free_amount_allowed(self.family.structure):
+            if "amount" not in request.POST:
+                # The account page's button: the amount is asked first, nothing opened yet.
+                return redirect("billing:payment")
+            refused = self.prepare()
+            if refused is not None:
+                return refused
+            self.form = self.amount_form(request.POST)
+            if not self.form.is_valid():
+                # Shown again with its error; no attempt is opened for a refused amount.
+                return self.render_to_response(self.get_context_data())
+            amount = self.form.cleaned_data["amount"]
+        # Without the structure's option, an "amount" in the request is ignored: the
+        # attempt is for the whole balance.
         try:
             payments.refresh_open_attempt(self.family)
-            attempt = payments.start_payment_attempt(self.family, self.guardian)
+            attempt = payments.start_payment_attempt(self.family, self.guardian, amount)
         except payments.PaymentNotAllowed as exc:
             messages.info(request, exc.messages[0])
             return redirect("billing:account")
@@ -84,6 +121,9 @@ class PaymentView(FamilyPageView):
         context.update(
             attempt=self.attempt,
             balance=self.balance,
+            form=self.form,
+            free_amount=self.free_amount,
+            change_amount_url=f"{reverse('billing:payment')}?{self.CHANGE_AMOUNT}=1",
             stripe_js_url=settings.STRIPE_JS_URL,
             stripe_publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
             confirm_url=reverse("billing:payment-confirm"),

@@ -33,6 +33,7 @@ def attempt(family, amount, status, **fields):
         structure=family.structure,
         family=family,
         amount=Decimal(amount),
+        balance_due=Decimal(amount),
         status=status,
         idempotency_key=f"key-{family.pk}-{amount}-{status}",
         **fields,
