@@ -20,12 +20,20 @@ class EurosField(forms.CharField):
         "invalid": _("Enter an amount in euros, for example 36,07."),
     }
 
+    # Checked on the text, before it is read: CharField's own length check would run on the
+    # Decimal this field returns.
+    MAX_LENGTH = 20
+
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 20)
         kwargs.setdefault(
             "widget",
             forms.TextInput(
-                attrs={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"}
+                attrs={
+                    "inputmode": "decimal",
+                    "autocomplete": "off",
+                    "spellcheck": "false",
+                    "maxlength": self.MAX_LENGTH,
+                }
             ),
         )
         super().__init__(**kwargs)
@@ -35,6 +43,8 @@ class EurosField(forms.CharField):
         if value in self.empty_values:
             return None
         try:
+            if len(value) > self.MAX_LENGTH:
+                raise ValueError(value)
             return parse_euros(value)
         except ValueError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None

@@ -4,7 +4,7 @@ from decimal import Decimal
 import factory
 
 from billing.ledger.services import LineData, create_draft_invoice, issue_invoice
-from billing.models import Category, Invoice, InvoiceLine, LedgerEntry
+from billing.models import Category, Invoice, InvoiceLine, LedgerEntry, OnlinePaymentSettings
 from core.money import line_amount
 
 from .parents import FamilyFactory
@@ -68,3 +68,11 @@ def issued_invoice(family, *lines, issue_date=None, **kwargs):
     kwargs.setdefault("notify", False)
     kwargs.setdefault("render_pdf", False)
     return issue_invoice(draft_invoice(family, *lines), issue_date=issue_date, **kwargs)
+
+
+def free_amount(structure, allowed=True):
+    """Let (or stop) the structure's parents choose the amount of an online payment."""
+    settings, _ = OnlinePaymentSettings.objects.update_or_create(
+        structure=structure, defaults={"free_amount": allowed}
+    )
+    return settings
