@@ -139,5 +139,8 @@ class DirectDebitSettingsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        self.instance.collection_months = ",".join(cleaned.get("months") or [])
+        # No month ticked is the field's own "required" error; emptying the instance too
+        # would raise the model's error on a field this form does not have (a 500).
+        if cleaned.get("months"):
+            self.instance.collection_months = ",".join(cleaned["months"])
         return cleaned

@@ -350,3 +350,50 @@ def test_three_actors_cannot_open_or_change_a_payment_of_the_family(
         Decimal("20.00"),
         Status.PENDING,
     )
+
+
+# --- The director's switch -----------------------------------------------------------------
+
+
+def test_the_director_switches_the_option_on_the_settings_page(
+    structure, director, verified_client, client, guardian, dupont
+):
+    staff = verified_client(director)
+    url = reverse("direct_debit:settings") + f"?structure={structure.pk}"
+    page = page_text(staff.get(url))
+    assert "Les parents peuvent choisir le montant du paiement en ligne</label>" in page
+    assert "Décoché (par défaut) : les parents paient la totalité du solde dû." in page
+    assert "Minimum de cette structure : 15 € (réglé sur la structure" in page
+    assert 'name="op-free_amount"' in page
+    assert 'name="op-free_amount" checked' not in page
+    data = {
+        "structure": structure.pk,
+        "dd-debit_day": "5",
+        "dd-notice_days": "14",
+        "dd-minimum_amount": "1",
+        "dd-reject_fee": "0",
+        "dd-mandate_text": "Texte",
+        "rm-first_delay_days": "15",
+        "rm-second_delay_days": "30",
+        "rm-minimum_amount": "1",
+        "rm-first_text": "a",
+        "rm-second_text": "b",
+        "op-free_amount": "on",
+    }
+    # No month ticked for direct debit: an error on the page, nothing saved (not a 500).
+    response = staff.post(url, data)
+    assert response.status_code == 200
+    assert "Champ requis." in page_text(response)
+    assert not services.free_amount_allowed(structure)
+
+    data["dd-months"] = [str(month) for month in range(1, 13)]
+    assert staff.post(url, data).status_code == 302
+    assert services.free_amount_allowed(structure)
+
+    client.force_login(guardian.user)
+    assert 'name="amount" value="36,07"' in page_text(client.get(PAY))
+
+    del data["op-free_amount"]
+    staff = verified_client(director)
+    assert staff.post(url, data).status_code == 302
+    assert not services.free_amount_allowed(structure)
