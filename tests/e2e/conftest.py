@@ -27,6 +27,8 @@ CHROMIUM_ARGS = [
 ]
 DEFAULT_TIMEOUT_MS = 10_000
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# A phone and a desktop screen: each page a parent fills in is checked at both.
+PHONE_AND_DESKTOP = ((360, 740), (1280, 900))
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 # expect() assertions keep their own timeout, apart from the context's.
@@ -142,3 +144,10 @@ def assert_accessible(page):
             for node in violation["nodes"]:
                 lines.append(f"    {', '.join(map(str, node['target']))}")
         pytest.fail("\n".join(lines))
+
+
+def assert_accessible_at_both_widths(page, check=assert_accessible):
+    """`check` the page on a phone, then on a desktop screen, at which it is left."""
+    for width, height in PHONE_AND_DESKTOP:
+        page.set_viewport_size({"width": width, "height": height})
+        check(page)
