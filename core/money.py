@@ -33,8 +33,8 @@ def format_euros(value, *, signed=False):
 
 # What a person types: "36,07", "36.07", "1 234,5", "36 €"; a sign is read so that "-5" is
 # refused for being negative rather than for its form. One decimal separator, comma or point;
-# spaces only between groups of three digits.
-TYPED_AMOUNT = re.compile(r"([-+]?)(\d{1,3}(?: \d{3})+|\d+)(?:[.,](\d+))?")
+# spaces only between groups of three digits; ASCII digits only ("\d" would read "٢٠" too).
+TYPED_AMOUNT = re.compile(r"([-+]?)([0-9]{1,3}(?: [0-9]{3})+|[0-9]+)(?:[.,]([0-9]+))?")
 
 
 def parse_euros(text):

@@ -65,6 +65,8 @@ def test_director_sees_attempts_and_their_status(director_client, family, other_
     inspect = director_client.get(reverse("payment_attempts:inspect", args=[declined.pk]))
     assert inspect.status_code == 200
     assert "Your card was declined." in unescape(inspect.content.decode())
+    # What the family owed when the attempt opened, beside what it asked for.
+    assert "olde dû à l'ouverture" in unescape(inspect.content.decode())
     assert (
         director_client.get(reverse("payment_attempts:inspect", args=[hidden.pk])).status_code
         == 404

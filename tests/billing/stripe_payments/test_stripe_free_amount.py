@@ -25,6 +25,7 @@ from billing.online_payment.services import (
 )
 from core.money import parse_euros
 from tests.factories.billing import free_amount, issued_invoice, line
+from tests.security.test_hostile_input import fuzz_forms, fuzz_query
 
 from .fake_stripe import CARD_OK, card_payments, owe
 
@@ -63,7 +64,9 @@ def test_typed_amounts_are_read_as_typed(typed, value):
     assert parse_euros(typed) == Decimal(value)
 
 
-@pytest.mark.parametrize("typed", ["abc", "", "1.234,56", "12 34", "36,", ",5", "1e3", "NaN"])
+@pytest.mark.parametrize(
+    "typed", ["abc", "", "1.234,56", "12 34", "36,", ",5", "1e3", "NaN", "\u0662\u0660"]
+)
 def test_what_is_not_an_amount(typed):
     with pytest.raises(ValueError):
         parse_euros(typed)
@@ -283,6 +286,13 @@ def test_a_bad_amount_is_a_form_error_and_opens_nothing(
     assert 'aria-invalid="true"' in page
     assert "card-element" not in page
     assert not PaymentAttempt.objects.exists()
+
+
+def test_hostile_values_in_the_amount_never_answer_500(allowed, parent_client, dupont):
+    # The amount form among the page's forms (the layout has its own).
+    assert fuzz_forms(parent_client, PAY) >= 1
+    fuzz_query(parent_client, PAY + "?modifier=1")
+    assert not PaymentAttempt.objects.exclude(amount__lte=Decimal("36.07")).exists()
 
 
 def test_the_parent_changes_the_amount_before_paying(allowed, parent_client, dupont):
