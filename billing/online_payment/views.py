@@ -37,7 +37,8 @@ UNREACHABLE = _("The payment service cannot be reached. Please try again in a fe
 
 
 class PaymentView(FamilyPageView):
-    """The payment page: the whole balance, not editable, and Stripe's card field.
+    """The payment page: the amount (the whole balance, not editable, by default) and
+    Stripe's card field.
 
     Where the structure lets parents choose the amount, the page first offers the balance in
     a field the parent may change ("amount"), and the card step has a link back to it
