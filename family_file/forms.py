@@ -25,6 +25,12 @@ class GuardianDetailsForm(forms.ModelForm):
             "work_phone",
             "parental_authority",
         ]
+        help_texts = {
+            "address_line1": _(
+                "The guardian's own address if it differs from the family's (separated "
+                "parents): the yearly certificates of what this guardian pays carry it."
+            ),
+        }
         widgets = {
             "address_line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
             "address_line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from wagtail.log_actions import log
 
+from parents.addresses import postal_address
 from parents.models import Child
 
 from . import health
@@ -83,6 +84,21 @@ def guardian_details(guardian):
             mobile_phone=guardian.phone,
         )
     return details
+
+
+def guardians_own_addresses(guardian_ids):
+    """{guardian_id: postal address} of the guardians whose details hold an address: the
+    address their yearly certificates carry (see `parents.addresses`). A change waiting
+    for the director does not count until accepted.
+    """
+    rows = GuardianDetails.objects.filter(guardian_id__in=guardian_ids).values_list(
+        "guardian_id", "address_line1", "address_line2", "postcode", "city"
+    )
+    return {
+        pk: postal_address(line1, line2, postcode, city)
+        for pk, line1, line2, postcode, city in rows
+        if line1 or city
+    }
 
 
 def child_details(child):

@@ -21,6 +21,7 @@ from billing.certificates.services import (
 )
 from billing.ledger.services import reverse_payment
 from billing.models import Certificate, PaymentMethod
+from family_file import services as family_file_services
 from parents.models import Family
 from tests.factories.parents import ChildFactory, FamilyFactory, GuardianFactory
 
@@ -309,6 +310,36 @@ def test_a_new_version_of_a_converted_series_keeps_the_payment_wording(edge_case
     assert (new.document_kind, new.conversion_reason) == ("payment", "Décision de la direction")
     text, _reader = pdf_text(new)
     assert "Attestation de paiement — année 2025" in text and "200 quater" not in text
+
+
+def test_separated_parents_each_get_their_certificate_at_their_own_address(martin, leo, director):
+    """Sophie lives at the family's address; Marc moved out and gave his address in the
+    family file, which the director accepted. Each paid part of Léo's care."""
+    sophie = martin.guardians.get()
+    marc = GuardianFactory(family=martin, civility="M.", first_name="Marc", user=None, email="")
+    invoice(martin, date(2025, 1, 31), care(leo, "200.00", date(2025, 1, 8)))
+    pay(martin, "120.00", date(2025, 2, 1), payer=sophie)
+    pay(martin, "80.00", date(2025, 2, 3), payer=marc)
+    moved = {"address_line1": "8 chemin des Vignes", "postcode": "31880", "city": "La Salvetat"}
+
+    change = family_file_services.update_guardian(marc, moved, by=director).pending
+    # Waiting for the director, the new address is not his yet.
+    issue_attestations(2025, families=Family.objects.all())
+    marcs = Certificate.objects.get(payer=marc)
+    assert marcs.content["payer"]["address"] == "1 rue de la Paix\n31490 Brax"
+
+    family_file_services.accept_change(change, by=director)
+    summary = issue_attestations(2025, families=Family.objects.all())
+
+    assert (summary.generated, summary.unchanged) == (1, 1)
+    sophies = Certificate.objects.current().get(payer=sophie)
+    marcs = Certificate.objects.current().get(payer=marc)
+    assert (sophies.care_amount, marcs.care_amount) == (D("120.00"), D("80.00"))
+    sophie_text, _reader = pdf_text(sophies)
+    marc_text, _reader = pdf_text(marcs)
+    assert "Payeur : Mme Sophie MARTIN — 1 rue de la Paix, 31490 Brax" in sophie_text
+    assert "Payeur : M. Marc MARTIN — 8 chemin des Vignes, 31880 La Salvetat" in marc_text
+    assert "Vignes" not in sophie_text and "rue de la Paix" not in marc_text
 
 
 def test_a_dry_run_writes_nothing(history):
