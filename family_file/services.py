@@ -155,9 +155,12 @@ def _queue(family, section, by, before, after, **target):
     return change
 
 
-def _update_details(owner, details_of, values, *, fields, groups, section, action, by, **target):
+def _update_details(
+    owner, details_of, values, *, fields, groups, section, action, by, checked=False, **target
+):
     """Write the changed `fields` of a guardian's or child's details: those the structure
-    does not check at once, the others as one change waiting for the director.
+    does not check at once, the others as one change waiting for the director. `checked`
+    (a director writing) applies everything at once: nobody waits for their own check.
     """
     with transaction.atomic():
         type(owner).objects.select_for_update().get(pk=owner.pk)
@@ -169,7 +172,7 @@ def _update_details(owner, details_of, values, *, fields, groups, section, actio
             for name in fields
             if name in values and getattr(details, name) != values[name]
         }
-        immediate, validated = _split(settings, groups, changed)
+        immediate, validated = (changed, {}) if checked else _split(settings, groups, changed)
         result = ChangeResult(applied=sorted(immediate))
         for name, value in immediate.items():
             setattr(details, name, value)
@@ -187,8 +190,10 @@ def _update_details(owner, details_of, values, *, fields, groups, section, actio
         return result
 
 
-def update_guardian(guardian, values, *, by):
-    """Write a guardian's details; checked fields wait for the director."""
+def update_guardian(guardian, values, *, by, checked=False):
+    """Write a guardian's details; checked fields wait for the director, unless `checked`
+    (the director's own edit in the admin).
+    """
     return _update_details(
         guardian,
         guardian_details,
@@ -198,6 +203,7 @@ def update_guardian(guardian, values, *, by):
         section=PendingChange.Section.GUARDIAN,
         action="family_file.update_guardian",
         by=by,
+        checked=checked,
         guardian=guardian,
     )
 
