@@ -7,7 +7,14 @@ from wagtail.admin.widgets import AdminDateInput
 
 from parents.viewsets import ScopedModelForm
 
-from .models import DocumentRequirement, FamilyFileSettings, FamilyQuotient, RulesVersion
+from .forms import OWN_ADDRESS_HELP
+from .models import (
+    DocumentRequirement,
+    FamilyFileSettings,
+    FamilyQuotient,
+    GuardianDetails,
+    RulesVersion,
+)
 from .models.records import VALIDATED_FIELDS
 
 
@@ -95,3 +102,12 @@ class RefuseDocumentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The family sees it next to the document."),
     )
+
+
+class GuardianAddressForm(forms.ModelForm):
+    """A guardian's own address, as a director corrects it."""
+
+    class Meta:
+        model = GuardianDetails
+        fields = ["address_line1", "address_line2", "postcode", "city"]
+        help_texts = {"address_line1": OWN_ADDRESS_HELP}

@@ -19,14 +19,20 @@ from django.views.generic import TemplateView, View
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from parents.models import Child, Family
+from parents.models import Child, Family, Guardian
 
 from . import health, services
-from .admin_forms import AcceptDocumentForm, DecisionMessageForm, RefuseDocumentForm
+from .admin_forms import (
+    AcceptDocumentForm,
+    DecisionMessageForm,
+    GuardianAddressForm,
+    RefuseDocumentForm,
+)
 from .models import FamilyQuotient, PendingChange, SheetConsultation, SupportingDocument
 from .pdf import health_sheets_pdf
 
 FILES_PERMISSION = "parents.view_family"
+GUARDIAN_PERMISSION = "parents.change_guardian"
 HEALTH_PERMISSION = "family_file.view_healthsheet"
 CHANGES_PERMISSION = "family_file.change_pendingchange"
 DOCUMENTS_PERMISSION = "family_file.change_supportingdocument"
@@ -89,6 +95,7 @@ class FamilyFileDetailView(ToolView):
     pdf_url_name = None
     document_url_name = None
     index_url_name = None
+    guardian_address_url_name = None
 
     @cached_property
     def family(self):
@@ -125,9 +132,52 @@ class FamilyFileDetailView(ToolView):
             pending=services.pending_for(family),
             people=family.authorised_people.prefetch_related("children"),
             can_see_health=self.request.user.has_perm(HEALTH_PERMISSION),
+            can_edit_guardians=self.request.user.has_perm(GUARDIAN_PERMISSION),
+            guardian_address_url_name=self.guardian_address_url_name,
             index_url=reverse(self.index_url_name),
         )
         return context
+
+
+class GuardianAddressView(ToolView):
+    """A director corrects a guardian's own address (the one their certificates carry);
+    it applies at once, through the family file's one writer of guardians' details.
+    """
+
+    permission = GUARDIAN_PERMISSION
+    template_name = "family_file/admin/guardian_address.html"
+    family_url_name = None
+
+    @cached_property
+    def guardian(self):
+        return get_object_or_404(
+            Guardian.objects.filter(family__in=Family.objects.for_staff(self.request.user)),
+            pk=self.kwargs["guardian_id"],
+        )
+
+    def get_page_title(self):
+        return _("Address of %(guardian)s") % {"guardian": self.guardian}
+
+    def family_url(self):
+        return reverse(self.family_url_name, args=(self.guardian.family_id,))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            guardian=self.guardian,
+            form=kwargs.get("form")
+            or GuardianAddressForm(instance=services.guardian_details(self.guardian)),
+            family_url=self.family_url(),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = GuardianAddressForm(request.POST, instance=services.guardian_details(self.guardian))
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        services.update_guardian(self.guardian, form.cleaned_data, by=request.user, checked=True)
+        messages.success(request, _("Address of %(guardian)s saved.") % {"guardian": self.guardian})
+        return redirect(self.family_url())
 
 
 def _staff_child(request, child_id):

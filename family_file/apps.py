@@ -7,11 +7,14 @@ class FamilyFileConfig(AppConfig):
     verbose_name = _("family file")
 
     def ready(self):
+        from parents.addresses import register_guardian_address_provider
         from parents.data_export import register_contributor
         from parents.roles import DIRECTION_GROUP, register_role_permissions
 
         from .exports import family_file_export
         from .roles import family_file_permissions
+        from .services import guardians_own_addresses
 
         register_role_permissions(DIRECTION_GROUP, family_file_permissions())
         register_contributor("family_file", family_file_export)
+        register_guardian_address_provider(guardians_own_addresses)

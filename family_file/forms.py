@@ -10,6 +10,10 @@ from .models import AuthorisedPerson, ChildDetails, GuardianDetails
 from .validators import ACCEPT_ATTRIBUTE, validate_family_upload
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+OWN_ADDRESS_HELP = _(
+    "The guardian's own address if it differs from the family's (separated parents): the "
+    "yearly certificates of what this guardian pays carry it."
+)
 
 
 class GuardianDetailsForm(forms.ModelForm):
@@ -25,6 +29,7 @@ class GuardianDetailsForm(forms.ModelForm):
             "work_phone",
             "parental_authority",
         ]
+        help_texts = {"address_line1": OWN_ADDRESS_HELP}
         widgets = {
             "address_line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
             "address_line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),

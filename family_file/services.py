@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from wagtail.log_actions import log
 
+from parents.addresses import postal_address
 from parents.models import Child
 
 from . import health
@@ -85,6 +86,21 @@ def guardian_details(guardian):
     return details
 
 
+def guardians_own_addresses(guardian_ids):
+    """{guardian_id: postal address} of the guardians whose details hold an address: the
+    address their yearly certificates carry (see `parents.addresses`). A change waiting
+    for the director does not count until accepted.
+    """
+    rows = GuardianDetails.objects.filter(guardian_id__in=guardian_ids).values_list(
+        "guardian_id", "address_line1", "address_line2", "postcode", "city"
+    )
+    return {
+        pk: postal_address(line1, line2, postcode, city)
+        for pk, line1, line2, postcode, city in rows
+        if line1 or city
+    }
+
+
 def child_details(child):
     return ChildDetails.objects.filter(child=child).first() or ChildDetails(child=child)
 
@@ -139,9 +155,12 @@ def _queue(family, section, by, before, after, **target):
     return change
 
 
-def _update_details(owner, details_of, values, *, fields, groups, section, action, by, **target):
+def _update_details(
+    owner, details_of, values, *, fields, groups, section, action, by, checked=False, **target
+):
     """Write the changed `fields` of a guardian's or child's details: those the structure
-    does not check at once, the others as one change waiting for the director.
+    does not check at once, the others as one change waiting for the director. `checked`
+    (a director writing) applies everything at once: nobody waits for their own check.
     """
     with transaction.atomic():
         type(owner).objects.select_for_update().get(pk=owner.pk)
@@ -153,7 +172,7 @@ def _update_details(owner, details_of, values, *, fields, groups, section, actio
             for name in fields
             if name in values and getattr(details, name) != values[name]
         }
-        immediate, validated = _split(settings, groups, changed)
+        immediate, validated = (changed, {}) if checked else _split(settings, groups, changed)
         result = ChangeResult(applied=sorted(immediate))
         for name, value in immediate.items():
             setattr(details, name, value)
@@ -171,8 +190,10 @@ def _update_details(owner, details_of, values, *, fields, groups, section, actio
         return result
 
 
-def update_guardian(guardian, values, *, by):
-    """Write a guardian's details; checked fields wait for the director."""
+def update_guardian(guardian, values, *, by, checked=False):
+    """Write a guardian's details; checked fields wait for the director, unless `checked`
+    (the director's own edit in the admin).
+    """
     return _update_details(
         guardian,
         guardian_details,
@@ -182,6 +203,7 @@ def update_guardian(guardian, values, *, by):
         section=PendingChange.Section.GUARDIAN,
         action="family_file.update_guardian",
         by=by,
+        checked=checked,
         guardian=guardian,
     )
 

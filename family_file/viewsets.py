@@ -58,8 +58,16 @@ class FamilyFilesViewSet(ViewSet):
                     pdf_url_name=self.get_url_name("health_pdf"),
                     document_url_name="family_file_documents:file",
                     index_url_name=self.get_url_name("index"),
+                    guardian_address_url_name=self.get_url_name("guardian_address"),
                 ),
                 name="family",
+            ),
+            path(
+                "responsable/<int:guardian_id>/adresse/",
+                self.construct_view(
+                    admin_views.GuardianAddressView, family_url_name=self.get_url_name("family")
+                ),
+                name="guardian_address",
             ),
             path(
                 "enfant/<int:child_id>/fiche-sanitaire/",

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .addresses import postal_address
+
 siret_validator = RegexValidator(r"^\d{14}$", _("A SIRET number has 14 digits."))
 
 
@@ -293,8 +295,7 @@ class Family(models.Model):
 
     @property
     def postal_address(self):
-        lines = [self.address_line1, self.address_line2, f"{self.postcode} {self.city}".strip()]
-        return "\n".join(line for line in lines if line)
+        return postal_address(self.address_line1, self.address_line2, self.postcode, self.city)
 
 
 class Guardian(models.Model):

@@ -13,8 +13,9 @@ The rules (reference: article 200 quater B du CGI, see docs/certificates.md):
   payment where it counted, since that money was never received.
 - Credit notes are not money: the lines they settle are not paid by the family.
 - Payments by third parties (CAF, commune, works council) are not family payments.
-- Each paying guardian gets their own certificate; payments recorded without a paying
-  guardian make one certificate in the family's name.
+- Each paying guardian gets their own certificate, at their own address when they have one
+  (separated parents); payments recorded without a paying guardian make one certificate
+  in the family's name, at the family's address.
 - Children under 6 on 1 January N get the tax-credit certificate; a child born on
   1 January N-6 is flagged for the director; older children get a payment certificate.
 
@@ -37,6 +38,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.money import ZERO, split_pro_rata
+from parents.addresses import guardian_addresses
 from parents.models import Family, Guardian
 
 from ..ledger.models import (
@@ -382,6 +384,8 @@ class FamilyYear:
     year: int
     payers: dict = field(default_factory=dict)  # payer key -> PayerPart
     shared_rows: dict = field(default_factory=dict)  # child id -> [Row]
+    # guardian id -> the guardian's own address (separated parents), when they have one
+    guardian_addresses: dict = field(default_factory=dict)
     unallocated: object = ZERO  # received in the year, not settling any line yet
 
     def documents(self):
@@ -449,7 +453,12 @@ ALLOCATION_FIELDS = (
 
 def _compute_chunk(families, year):
     start, end = date(year, 1, 1), date(year, 12, 31)
-    by_id = {family.pk: FamilyYear(family, year) for family in families}
+    addresses = guardian_addresses(
+        guardian.pk for family in families for guardian in family.guardians.all()
+    )
+    by_id = {
+        family.pk: FamilyYear(family, year, guardian_addresses=addresses) for family in families
+    }
     # Everything that may count in the year, or that was paid in it and counts later.
     rows = (
         Allocation.objects.filter(invoice_line__invoice__family_id__in=list(by_id))
@@ -639,13 +648,16 @@ def _payer(family_year, guardian_id):
         family = family_year.family
         guardians = list(family.guardians.all())
         guardian = next((g for g in guardians if g.pk == guardian_id), None)
+        address = family.postal_address
         if guardian is not None:
             name = f"{guardian.civility} {guardian.full_name}".strip()
+            # A guardian living elsewhere gets their certificate at their own address.
+            address = family_year.guardian_addresses.get(guardian.pk) or address
         else:
             names = [f"{g.civility} {g.full_name}".strip() for g in guardians]
             name = " et ".join(names) if names else family.name
         payer = family_year.payers[key] = PayerPart(
-            key=key, guardian=guardian, name=name, address=family.postal_address
+            key=key, guardian=guardian, name=name, address=address
         )
     return payer
 

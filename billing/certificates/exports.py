@@ -19,7 +19,7 @@ def certificates_export(family):
             {
                 "numero": certificate.number,
                 "annee": certificate.year,
-                "type": str(certificate.get_kind_display()),
+                "type": str(certificate.get_document_kind_display()),
                 "statut": str(certificate.get_status_display()),
             }
         )

@@ -105,6 +105,16 @@ class Certificate(models.Model):
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A director may decide that a flagged tax-credit certificate (a child born on
+    # 1 January N-6) is issued as a plain payment certificate: `kind` stays the series'
+    # kind, the document's wording follows `document_kind`.
+    converted_at = models.DateTimeField(
+        _("issued as a payment certificate at"), null=True, blank=True
+    )
+    converted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    conversion_reason = models.TextField(_("why a payment certificate"), blank=True)
     created_at = models.DateTimeField(_("generated at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -140,8 +150,20 @@ class Certificate(models.Model):
         return _("Certificate %(number)s") % {"number": self.number}
 
     @property
+    def is_converted(self):
+        return self.converted_at is not None
+
+    @property
+    def document_kind(self):
+        """The kind the document is worded as: a converted certificate is a payment one."""
+        return self.Kind.PAYMENT if self.is_converted else self.kind
+
+    def get_document_kind_display(self):
+        return self.Kind(self.document_kind).label
+
+    @property
     def is_tax_credit(self):
-        return self.kind == self.Kind.TAX_CREDIT
+        return self.document_kind == self.Kind.TAX_CREDIT
 
     @property
     def is_replaced(self):

@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
@@ -47,6 +48,11 @@ from .computation import FLAG_LABELS, Flag, content_hash, iter_certificates
 from .models import Certificate
 
 logger = logging.getLogger(__name__)
+
+
+class CertificateError(ValidationError):
+    """A refused change to a certificate, with a message for the director who asked."""
+
 
 PDF_TEMPLATE = "billing/pdf/certificate.html"
 PDF_STYLESHEET = "billing/pdf/certificate.css"
@@ -190,6 +196,7 @@ def _issue_chunk(chunk, year, summary, *, by, dry_run):
                     created_by=by,
                 )
                 certificate.flagged = bool(certificate.flag_reason)
+                _keep_conversion(certificate, head)
                 to_create.append((certificate, head))
         for key, head in heads.items():
             if key in seen or (head.care_amount == ZERO and not head.children_names):
@@ -256,7 +263,7 @@ def _withdrawal(head, family, by):
     }
     with translation.override(settings.LANGUAGE_CODE):
         reason = str(FLAG_LABELS[Flag.WITHDRAWN])
-    return Certificate(
+    withdrawal = Certificate(
         structure_id=head.structure_id,
         family=family,
         payer_id=head.payer_id,
@@ -274,6 +281,18 @@ def _withdrawal(head, family, by):
         flag_reason=reason,
         created_by=by,
     )
+    _keep_conversion(withdrawal, head)
+    return withdrawal
+
+
+def _keep_conversion(certificate, head):
+    """A new version of a series a director issued as a payment certificate stays one: the
+    decision is about the child's eligibility, which a corrected amount does not change.
+    """
+    if head is not None and head.is_converted:
+        certificate.converted_at = head.converted_at
+        certificate.converted_by_id = head.converted_by_id
+        certificate.conversion_reason = head.conversion_reason
 
 
 def _discard_draft(draft, by):
@@ -340,6 +359,81 @@ def review_attestation(certificate, *, by=None):
         certificate.reviewed_by = by
         certificate.save(update_fields=["reviewed_at", "reviewed_by"])
         log(instance=certificate, action="billing.review_attestation", user=by)
+        return certificate
+
+
+def conversion_refusal(certificate):
+    """Why `certificate` cannot be issued as a payment certificate, or "" when it can."""
+    if certificate.status != Certificate.Status.DRAFT:
+        return _(
+            "Certificate %(number)s is published: it can no longer be changed. Record a "
+            "correction and generate a new version instead."
+        ) % {"number": certificate.number}
+    if certificate.kind != Certificate.Kind.TAX_CREDIT or Flag.BIRTHDAY not in (
+        certificate.content.get("flags") or []
+    ):
+        return _(
+            "Only a tax-credit certificate flagged for a child born on 1 January can be "
+            "issued as a payment certificate."
+        )
+    unflagged = [
+        f"{child['first_name']} {child['last_name']}"
+        for child in certificate.content["children"]
+        if child["flag"] != Flag.BIRTHDAY
+    ]
+    if unflagged:
+        # Those children are under 6 without doubt: their tax credit must stay.
+        return _(
+            "This certificate also covers children under 6 (%(names)s): it keeps the "
+            "tax-credit wording."
+        ) % {"names": ", ".join(unflagged)}
+    return ""
+
+
+def convert_to_payment_attestation(certificate, reason, *, by=None):
+    """A director decides that a flagged tax-credit certificate (a child born on 1 January
+    N-6) is issued as a plain payment certificate, never mentioning the tax credit.
+
+    Only a draft can be converted: a published certificate is never changed. The decision
+    counts as the review, is logged with its reason, and the draft's PDF is rendered again
+    with the payment wording. Later versions of the series keep the decision.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise CertificateError(_("Give the reason for issuing a payment certificate."))
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        refusal = conversion_refusal(certificate)
+        if refusal:
+            raise CertificateError(refusal)
+        if certificate.is_converted and certificate.reviewed_at is not None:
+            return certificate  # already decided (a form sent twice)
+        now = timezone.now()
+        certificate.converted_at = certificate.reviewed_at = now
+        certificate.converted_by = certificate.reviewed_by = by
+        certificate.conversion_reason = reason
+        old_pdf = certificate.pdf.name
+        certificate.pdf = ""
+        certificate.save(
+            update_fields=[
+                "converted_at",
+                "converted_by",
+                "conversion_reason",
+                "reviewed_at",
+                "reviewed_by",
+                "pdf",
+            ]
+        )
+        log(
+            instance=certificate,
+            action="billing.convert_attestation",
+            user=by,
+            data={"number": certificate.number, "reason": reason},
+        )
+        render_certificate_pdfs([certificate])
+        if old_pdf:
+            # A draft's file, which parents never saw.
+            transaction.on_commit(lambda: private_storage.delete(old_pdf))
         return certificate
 
 
@@ -519,7 +613,7 @@ def _job(certificate):
     return {
         "id": certificate.pk,
         "number": certificate.number,
-        "kind": certificate.kind,
+        "kind": certificate.document_kind,
         "year": certificate.year,
         "replaces": replaces,
         "issued_on": timezone.localdate(certificate.created_at).isoformat(),

@@ -30,8 +30,15 @@ from wagtail.admin.viewsets.base import ViewSet
 from core.admin import permission_menu_item
 from parents.models import Structure
 
+from .forms import ConvertToPaymentForm
 from .models import Certificate, CertificateRun
-from .services import publish_attestations, review_attestation
+from .services import (
+    CertificateError,
+    conversion_refusal,
+    convert_to_payment_attestation,
+    publish_attestations,
+    review_attestation,
+)
 from .tasks import generate_attestations_task
 from .views import describe_child
 
@@ -62,6 +69,11 @@ def register_certificate_log_actions(actions):
         "billing.review_attestation", _("Review certificate"), _("Certificate reviewed")
     )
     actions.register_action(
+        "billing.convert_attestation",
+        _("Issue as a payment certificate"),
+        _("Certificate issued as a payment certificate"),
+    )
+    actions.register_action(
         "billing.publish_attestation", _("Publish certificate"), _("Certificate published")
     )
     actions.register_action(
@@ -77,6 +89,11 @@ def register_certificate_log_actions(actions):
 def default_year():
     """Certificates are made in spring for the payments of the past calendar year."""
     return timezone.localdate().year - 1
+
+
+def convertible(certificate):
+    """Whether to offer "Issue as a payment certificate" for this certificate."""
+    return not certificate.is_converted and not conversion_refusal(certificate)
 
 
 class CertificatePermissionMixin:
@@ -134,6 +151,13 @@ class CertificateDashboardView(CertificatePermissionMixin, WagtailAdminTemplateM
         if structure is None:
             return context
         certificates = Certificate.objects.filter(structure=structure, year=year)
+        flagged = list(
+            certificates.filter(status=Certificate.Status.DRAFT, flagged=True).select_related(
+                "family", "reviewed_by"
+            )
+        )
+        for certificate in flagged:
+            certificate.can_convert = convertible(certificate)
         context.update(
             counts=certificates.aggregate(
                 drafts=Count("pk", filter=Q(status=Certificate.Status.DRAFT)),
@@ -141,9 +165,7 @@ class CertificateDashboardView(CertificatePermissionMixin, WagtailAdminTemplateM
                 replaced=Count("pk", filter=Q(status=Certificate.Status.REPLACED)),
                 care=Sum("care_amount", filter=Q(status=Certificate.Status.PUBLISHED)),
             ),
-            flagged=certificates.filter(
-                status=Certificate.Status.DRAFT, flagged=True
-            ).select_related("family", "reviewed_by"),
+            flagged=flagged,
             runs=CertificateRun.objects.filter(structure=structure, year=year)[:5],
             publication_date=structure.certificate_publication_date(year),
             recent=certificates.exclude(status=Certificate.Status.REPLACED)
@@ -241,6 +263,60 @@ class ReviewView(CertificatePermissionMixin, View):
         return redirect(self.dashboard_url(certificate.structure, certificate.year))
 
 
+class ConvertView(CertificatePermissionMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Issue a flagged tax-credit certificate as a payment certificate, with a reason.
+
+    The page is the confirmation step: it says what changes and asks for the reason.
+    """
+
+    permission_required = PUBLISH_PERMISSION
+    template_name = "billing/certificates_admin_convert.html"
+    header_icon = "doc-full"
+    page_title = gettext_lazy("Issue as a payment certificate")
+
+    @cached_property
+    def certificate(self):
+        return get_object_or_404(
+            Certificate.objects.for_staff(self.request.user).select_related("family", "structure"),
+            pk=self.kwargs["pk"],
+        )
+
+    def get_page_subtitle(self):
+        return self.certificate.number
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            certificate=self.certificate,
+            refusal=conversion_refusal(self.certificate),
+            form=kwargs.get("form") or ConvertToPaymentForm(),
+            inspect_url=reverse(self.url_names["inspect"], args=(self.certificate.pk,)),
+        )
+        return context
+
+    def post(self, request, pk):
+        certificate = self.certificate
+        form = ConvertToPaymentForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            convert_to_payment_attestation(
+                certificate, form.cleaned_data["reason"], by=request.user
+            )
+        except CertificateError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(self.url_names["inspect"], certificate.pk)
+        messages.success(
+            request,
+            _(
+                "Certificate %(number)s will be issued as a payment certificate; it will be "
+                "published with the others."
+            )
+            % {"number": certificate.number},
+        )
+        return redirect(self.dashboard_url(certificate.structure, certificate.year))
+
+
 class RunView(CertificatePermissionMixin, WagtailAdminTemplateMixin, TemplateView):
     """The progress of a generation; the page polls `RunStatusView` while it runs."""
 
@@ -305,7 +381,7 @@ class CertificateInspectView(CertificatePermissionMixin, WagtailAdminTemplateMix
     def certificate(self):
         return get_object_or_404(
             Certificate.objects.for_staff(self.request.user).select_related(
-                "family", "structure", "superseded_by", "reviewed_by"
+                "family", "structure", "superseded_by", "reviewed_by", "converted_by"
             ),
             pk=self.kwargs["pk"],
         )
@@ -321,6 +397,7 @@ class CertificateInspectView(CertificatePermissionMixin, WagtailAdminTemplateMix
             children=[describe_child(child) for child in certificate.content["children"]],
             year=certificate.year,
             can_publish=self.request.user.has_perm(PUBLISH_PERMISSION),
+            can_convert=convertible(certificate),
             url_names=self.url_names,
             dashboard_url=self.dashboard_url(certificate.structure, certificate.year),
         )
@@ -361,6 +438,7 @@ class CertificateAdminViewSet(ViewSet):
                 "generate",
                 "publish",
                 "review",
+                "convert",
                 "run",
                 "run_status",
                 "inspect",
@@ -374,6 +452,7 @@ class CertificateAdminViewSet(ViewSet):
             "generer/": ("generate", GenerateView),
             "publier/": ("publish", PublishView),
             "<int:pk>/verifier/": ("review", ReviewView),
+            "<int:pk>/attestation-de-paiement/": ("convert", ConvertView),
             "generation/<int:pk>/": ("run", RunView),
             "generation/<int:pk>/etat/": ("run_status", RunStatusView),
             "<int:pk>/": ("inspect", CertificateInspectView),

@@ -13,7 +13,7 @@ def balance_was_the_amount(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0009_direct_debit_and_reminders"),
+        ("billing", "0010_certificate_conversion"),
     ]
 
     operations = [

@@ -13,7 +13,7 @@ from billing.certificates.services import issue_attestations
 from billing.certificates.viewsets import certificate_permissions
 from billing.models import Certificate, CertificateRun
 from parents.models import Family
-from parents.roles import COMMUNICATION_GROUP, setup_roles
+from parents.roles import COMMUNICATION_GROUP, DIRECTION_GROUP, setup_roles
 from tests.factories.parents import ChildFactory, FamilyFactory, GuardianFactory, UserFactory
 
 from .conftest import squash
@@ -152,3 +152,98 @@ def test_staff_without_the_permission_cannot_open_the_pages(verified_client, str
         # Wagtail answers a refused admin page with a redirect to the dashboard.
         assert (response.status_code, response["Location"]) == (302, "/admin/")
     assert "Attestations annuelles" not in text(client.get("/admin/"))
+
+
+def convert_form(reason="Né le 1er janvier 2019 : la direction retient l'attestation de paiement."):
+    return {"reason": reason, "confirm": "on"}
+
+
+def test_a_flagged_certificate_is_issued_as_a_payment_certificate_from_its_page(
+    admin_client, structure, families, staff
+):
+    issue_attestations(YEAR, structure=structure)
+    flagged = Certificate.objects.get(flagged=True)
+    assert "Émettre une attestation de paiement" in text(
+        admin_client.get(url("inspect", flagged.pk))
+    )
+    page = text(admin_client.get(url("convert", flagged.pk)))
+    assert "sans aucune mention du crédit d'impôt pour frais de garde" in page
+    assert "Champ requis." not in page
+
+    # Without a reason nor the confirmation box, nothing changes.
+    response = admin_client.post(url("convert", flagged.pk), {"reason": "  "})
+    assert response.status_code == 200
+    assert text(response).count("Champ requis.") == 2
+    flagged.refresh_from_db()
+    assert not flagged.is_converted
+
+    response = admin_client.post(url("convert", flagged.pk), convert_form(), follow=True)
+
+    assert (
+        f"L'attestation {flagged.number} sera émise comme attestation de paiement ; elle sera "
+        "publiée avec les autres." in text(response)
+    )
+    flagged.refresh_from_db()
+    assert (flagged.document_kind, flagged.converted_by, flagged.reviewed_by) == (
+        "payment",
+        staff,
+        staff,
+    )
+    detail = text(admin_client.get(url("inspect", flagged.pk)))
+    assert "Attestation de paiement 2025" in detail
+    assert "Émise comme attestation de paiement, sans mention du crédit d'impôt, par" in detail
+    assert (
+        "Motif Né le 1er janvier 2019 : la direction retient l'attestation de paiement." in detail
+    )
+    assert "Émettre une attestation de paiement" not in detail
+    admin_client.post(url("publish"), {"structure": structure.pk, "year": YEAR})
+    flagged.refresh_from_db()
+    assert flagged.status == "published"
+
+
+def test_a_published_certificate_cannot_be_converted(admin_client, structure, families):
+    issue_attestations(YEAR, structure=structure)
+    flagged = Certificate.objects.get(flagged=True)
+    admin_client.post(url("review", flagged.pk))
+    admin_client.post(url("publish"), {"structure": structure.pk, "year": YEAR})
+
+    refusal = (
+        f"L'attestation {flagged.number} est publiée : elle ne peut plus être modifiée. "
+        "Enregistrez une correction et générez une nouvelle version."
+    )
+    assert refusal in text(admin_client.get(url("convert", flagged.pk)))
+    response = admin_client.post(url("convert", flagged.pk), convert_form(), follow=True)
+
+    assert refusal in text(response)
+    flagged.refresh_from_db()
+    assert (flagged.document_kind, flagged.conversion_reason) == ("tax_credit", "")
+
+
+def test_only_a_director_of_the_structure_can_convert(
+    client, verified_client, structure, other_structure, families, guardian
+):
+    issue_attestations(YEAR, structure=structure)
+    flagged = Certificate.objects.get(flagged=True)
+    other_director = UserFactory(username="directeur.levignac")
+    setup_roles()
+    other_director.groups.add(Group.objects.get(name=DIRECTION_GROUP))
+    other_director.structures.add(other_structure)
+
+    # Anonymous: sent to the login page.
+    for method in (client.get, client.post):
+        response = method(url("convert", flagged.pk), convert_form())
+        assert response.status_code == 302 and "/login/" in response["Location"]
+    # A parent of another family: no admin for them.
+    client.force_login(guardian.user)
+    for method in (client.get, client.post):
+        response = method(url("convert", flagged.pk), convert_form())
+        assert response.status_code == 302 and "/login/" in response["Location"]
+    client.logout()
+    # The director of another structure: as if it did not exist.
+    other = verified_client(other_director)
+    assert other.get(url("convert", flagged.pk)).status_code == 404
+    assert other.post(url("convert", flagged.pk), convert_form()).status_code == 404
+
+    flagged.refresh_from_db()
+    assert not flagged.is_converted
+    assert flagged.reviewed_at is None

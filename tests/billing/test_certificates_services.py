@@ -6,10 +6,14 @@ from decimal import Decimal
 
 from django.core import mail
 
+from wagtail.models import ModelLogEntry
+
 import pytest
 from pypdf import PdfReader
 
 from billing.certificates.services import (
+    CertificateError,
+    convert_to_payment_attestation,
     issue_attestations,
     notify_due_attestations,
     publish_attestations,
@@ -17,6 +21,7 @@ from billing.certificates.services import (
 )
 from billing.ledger.services import reverse_payment
 from billing.models import Certificate, PaymentMethod
+from family_file import services as family_file_services
 from parents.models import Family
 from tests.factories.parents import ChildFactory, FamilyFactory, GuardianFactory
 
@@ -210,6 +215,131 @@ def test_flagged_certificates_wait_for_review_before_publication(martin):
 
     assert (published.published, published.held) == (1, 0)
     assert Certificate.objects.get().status == Certificate.Status.PUBLISHED
+
+
+@pytest.fixture
+def edge_case(martin):
+    """Tom, born on 1 January 2019: exactly 6 on 1 January 2025, his certificate is flagged."""
+    tom = ChildFactory(family=martin, first_name="Tom", birth_date=date(2019, 1, 1))
+    invoice(martin, date(2025, 2, 28), care(tom, "20.00", date(2025, 2, 5)))
+    pay(martin, "20.00", date(2025, 3, 3))
+    issue_attestations(2025, families=Family.objects.all())
+    return Certificate.objects.get(family=martin)
+
+
+def test_a_flagged_certificate_is_issued_as_a_payment_certificate_with_a_reason(
+    edge_case, director, django_capture_on_commit_callbacks
+):
+    text, _reader = pdf_text(edge_case)
+    assert "article 200 quater B" in text
+    draft_pdf = edge_case.pdf.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        convert_to_payment_attestation(
+            edge_case, "  Né le 1er janvier : sans crédit d'impôt. ", by=director
+        )
+
+    certificate = Certificate.objects.get()
+    assert (certificate.kind, certificate.document_kind) == ("tax_credit", "payment")
+    assert certificate.conversion_reason == "Né le 1er janvier : sans crédit d'impôt."
+    assert (certificate.converted_by, certificate.reviewed_by) == (director, director)
+    assert certificate.pdf.name != draft_pdf
+    assert not certificate.pdf.storage.exists(draft_pdf)
+    text, reader = pdf_text(certificate)
+    assert "Attestation de paiement — année 2025" in text
+    assert "Tom MARTIN, né(e) le 01/01/2019" in text and "20,00 €" in text
+    lowered = text.lower()
+    for words in ("crédit d'impôt", "credit d'impot", "200 quater", "déductible", "cgi"):
+        assert words not in lowered
+    assert reader.metadata.title == "Attestation de paiement — année 2025"
+    entry = ModelLogEntry.objects.get(action="billing.convert_attestation")
+    assert (entry.object_id, entry.user, entry.data["reason"]) == (
+        str(certificate.pk),
+        director,
+        "Né le 1er janvier : sans crédit d'impôt.",
+    )
+    # The decision is the review: it is published with the others, under its new wording.
+    summary = publish_attestations(certificate.structure, 2025, today=date(2026, 4, 2))
+    assert (summary.published, summary.held) == (1, 0)
+    # Generating again keeps it as it is.
+    assert issue_attestations(2025, families=Family.objects.all()).generated == 0
+
+
+def test_a_conversion_needs_a_reason_and_a_draft(edge_case, director):
+    with pytest.raises(CertificateError, match="Indiquez la raison"):
+        convert_to_payment_attestation(edge_case, "   ", by=director)
+    review_attestation(edge_case, by=director)
+    publish_attestations(edge_case.structure, 2025, today=date(2026, 4, 2))
+
+    with pytest.raises(CertificateError) as refused:
+        convert_to_payment_attestation(edge_case, "Trop tard", by=director)
+
+    assert refused.value.messages == [
+        f"L'attestation {edge_case.number} est publiée : elle ne peut plus être modifiée. "
+        "Enregistrez une correction et générez une nouvelle version."
+    ]
+    certificate = Certificate.objects.get()
+    assert (certificate.document_kind, certificate.conversion_reason) == ("tax_credit", "")
+    assert not ModelLogEntry.objects.filter(action="billing.convert_attestation").exists()
+
+
+def test_only_the_birthday_case_alone_can_be_converted(edge_case, martin, leo, director):
+    plain = Certificate.objects.exclude(pk=edge_case.pk)
+    assert not plain.exists()
+    # Léo, under 6 without doubt, paid by the same payer: one certificate for both children.
+    invoice(martin, date(2025, 5, 31), care(leo, "10.00", date(2025, 5, 7)))
+    pay(martin, "10.00", date(2025, 6, 2))
+    issue_attestations(2025, families=Family.objects.all())
+    both = Certificate.objects.current().get(family=martin)
+
+    with pytest.raises(CertificateError, match="Léo MARTIN"):
+        convert_to_payment_attestation(both, "Né le 1er janvier", by=director)
+    assert not Certificate.objects.get(pk=both.pk).is_converted
+
+
+def test_a_new_version_of_a_converted_series_keeps_the_payment_wording(edge_case, martin):
+    convert_to_payment_attestation(edge_case, "Décision de la direction")
+    publish_attestations(martin.structure, 2025, today=date(2026, 4, 2))
+    tom = martin.children.get(first_name="Tom")
+    invoice(martin, date(2025, 4, 30), care(tom, "5.00", date(2025, 4, 9)))
+    pay(martin, "5.00", date(2025, 5, 6))
+
+    issue_attestations(2025, families=Family.objects.all())
+
+    new = Certificate.objects.get(version=2)
+    assert (new.document_kind, new.conversion_reason) == ("payment", "Décision de la direction")
+    text, _reader = pdf_text(new)
+    assert "Attestation de paiement — année 2025" in text and "200 quater" not in text
+
+
+def test_separated_parents_each_get_their_certificate_at_their_own_address(martin, leo, director):
+    """Sophie lives at the family's address; Marc moved out and gave his address in the
+    family file, which the director accepted. Each paid part of Léo's care."""
+    sophie = martin.guardians.get()
+    marc = GuardianFactory(family=martin, civility="M.", first_name="Marc", user=None, email="")
+    invoice(martin, date(2025, 1, 31), care(leo, "200.00", date(2025, 1, 8)))
+    pay(martin, "120.00", date(2025, 2, 1), payer=sophie)
+    pay(martin, "80.00", date(2025, 2, 3), payer=marc)
+    moved = {"address_line1": "8 chemin des Vignes", "postcode": "31880", "city": "La Salvetat"}
+
+    change = family_file_services.update_guardian(marc, moved, by=director).pending
+    # Waiting for the director, the new address is not his yet.
+    issue_attestations(2025, families=Family.objects.all())
+    marcs = Certificate.objects.get(payer=marc)
+    assert marcs.content["payer"]["address"] == "1 rue de la Paix\n31490 Brax"
+
+    family_file_services.accept_change(change, by=director)
+    summary = issue_attestations(2025, families=Family.objects.all())
+
+    assert (summary.generated, summary.unchanged) == (1, 1)
+    sophies = Certificate.objects.current().get(payer=sophie)
+    marcs = Certificate.objects.current().get(payer=marc)
+    assert (sophies.care_amount, marcs.care_amount) == (D("120.00"), D("80.00"))
+    sophie_text, _reader = pdf_text(sophies)
+    marc_text, _reader = pdf_text(marcs)
+    assert "Payeur : Mme Sophie MARTIN — 1 rue de la Paix, 31490 Brax" in sophie_text
+    assert "Payeur : M. Marc MARTIN — 8 chemin des Vignes, 31880 La Salvetat" in marc_text
+    assert "Vignes" not in sophie_text and "rue de la Paix" not in marc_text
 
 
 def test_a_dry_run_writes_nothing(history):

@@ -9,7 +9,11 @@ from django.utils import timezone
 
 import pytest
 
-from billing.certificates.services import issue_attestations, publish_attestations
+from billing.certificates.services import (
+    convert_to_payment_attestation,
+    issue_attestations,
+    publish_attestations,
+)
 from billing.models import Certificate, Payment, PaymentMethod
 from parents.models import Family
 from tests.factories.parents import ChildFactory, GuardianFactory, UserFactory
@@ -159,3 +163,26 @@ def test_a_replaced_certificate_stays_listed_and_says_so(parent_client, publishe
     assert "48,82 €" in content and "38,82 €" in content
     detail = text(parent_client.get(reverse("billing:certificate-detail", args=[published.pk])))
     assert f"elle est remplacée par l'attestation n° {new.number}" in detail
+
+
+def test_a_certificate_issued_as_a_payment_certificate_is_listed_under_that_title(
+    parent_client, family
+):
+    tom = ChildFactory(family=family, first_name="Tom", birth_date=date(2019, 1, 1))
+    invoice(family, date(2025, 2, 28), care(tom, "20.00", date(2025, 2, 5)))
+    pay(family, "20.00", date(2025, 3, 3))
+    issue_attestations(2025, families=Family.objects.filter(pk=family.pk))
+    convert_to_payment_attestation(Certificate.objects.get(), "Né le 1er janvier 2019")
+    publish_attestations(family.structure, 2025, today=date(2026, 4, 2), notify=False)
+    certificate = Certificate.objects.get()
+
+    listing = text(parent_client.get(reverse("billing:certificates")))
+    detail = text(parent_client.get(reverse("billing:certificate-detail", args=[certificate.pk])))
+
+    assert f"Attestation de paiement N° {certificate.number}" in listing
+    assert "crédit d'impôt)" not in listing
+    assert f"Attestation de paiement 2025 — n° {certificate.number}" in detail
+    # The director's reason is for the directors, not printed for the family.
+    assert "Né le 1er janvier 2019" not in listing + detail
+    response = parent_client.get(reverse("billing:certificate-pdf", args=[certificate.pk]))
+    assert response["Content-Type"] == "application/pdf"

@@ -2,16 +2,20 @@ import io
 
 from django.urls import reverse
 
+from wagtail.models import ModelLogEntry
+
 import pytest
 from pypdf import PdfReader
 
 from family_file import services
 from family_file.models import (
     FamilyQuotient,
+    GuardianDetails,
     PendingChange,
     SheetConsultation,
     SupportingDocument,
 )
+from parents.addresses import guardian_addresses
 from tests.factories.family_file import DocumentRequirementFactory, pdf_upload
 
 pytestmark = pytest.mark.django_db
@@ -174,6 +178,7 @@ def admin_urls(family, child, change, document):
         reverse("family_file_changes:review", args=(change.pk,)),
         reverse("family_file_documents:review", args=(document.pk,)),
         reverse("family_file_documents:file", args=(document.pk,)),
+        reverse("family_files:guardian_address", args=(family.guardians.get().pk,)),
     ]
 
 
@@ -189,6 +194,11 @@ def test_director_of_another_structure_gets_404_and_changes_nothing(
     client.post(
         reverse("family_file_documents:review", args=(document.pk,)), {"decision": "accept"}
     )
+    client.post(
+        reverse("family_files:guardian_address", args=(family.guardians.get().pk,)),
+        {"address_line1": "8 chemin des Vignes", "postcode": "31880", "city": "La Salvetat"},
+    )
+    assert not GuardianDetails.objects.exists()
     sheet_change.refresh_from_db()
     document.refresh_from_db()
     assert sheet_change.status == "pending"
@@ -211,3 +221,33 @@ def test_parent_and_anonymous_cannot_reach_the_admin(
         assert client.get(url).status_code in (302, 403), url
     assert not SheetConsultation.objects.exists()
     assert SupportingDocument.objects.get().status == "pending"
+
+
+def test_a_director_sets_a_guardians_own_address_at_once(
+    director_client, director, family, guardian
+):
+    page = director_client.get(reverse("family_files:family", args=(family.pk,))).content.decode()
+    url = reverse("family_files:guardian_address", args=(guardian.pk,))
+    assert url in page
+    form = director_client.get(url).content.decode()
+    assert "si elle diffère de celle de la famille" in form
+
+    response = director_client.post(
+        url, {"address_line1": "8 chemin des Vignes", "postcode": "31880", "city": "La Salvetat"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("family_files:family", args=(family.pk,))
+    # The director checks the addresses: theirs does not wait in the queue.
+    assert not PendingChange.objects.exists()
+    details = services.guardian_details(guardian)
+    assert (details.address_line1, details.postcode, details.city) == (
+        "8 chemin des Vignes",
+        "31880",
+        "La Salvetat",
+    )
+    entry = ModelLogEntry.objects.get(action="family_file.update_guardian")
+    assert (entry.user, entry.data["applied"]) == (director, ["address_line1", "city", "postcode"])
+    assert guardian_addresses([guardian.pk]) == {
+        guardian.pk: "8 chemin des Vignes\n31880 La Salvetat"
+    }
