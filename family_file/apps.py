@@ -11,6 +11,7 @@ class FamilyFileConfig(AppConfig):
         from parents.data_export import register_contributor
         from parents.roles import DIRECTION_GROUP, register_role_permissions
 
+        from . import signals  # noqa: F401 - connects the receivers
         from .exports import family_file_export
         from .roles import family_file_permissions
         from .services import guardians_own_addresses

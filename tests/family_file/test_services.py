@@ -38,3 +38,25 @@ def test_the_guardians_form_says_what_their_own_address_is_for(parent_client):
     page = parent_client.get(reverse("family_file:guardians")).content.decode()
 
     assert "si elle diffère de celle de la famille" in page
+
+
+def test_guardians_at_the_familys_address_follow_its_move(family, guardian, structure):
+    """Saving a guardian's phone stores the family's address in their details; when the
+    family moves, that guardian moves with it and their certificates carry the new address,
+    while a separated parent keeps their own."""
+    other = GuardianFactory(family=family, first_name="Marc", user=None, email="")
+    FamilyFileSettings.objects.create(structure=structure, fields_to_validate=[])
+    services.update_guardian(guardian, {"mobile_phone": "06 12 34 56 78"}, by=None)
+    services.update_guardian(
+        other,
+        {"address_line1": "8 chemin des Vignes", "postcode": "31880", "city": "La Salvetat"},
+        by=None,
+    )
+
+    family.address_line1, family.postcode, family.city = "3 place du Marché", "31700", "Blagnac"
+    family.save()
+
+    assert guardian_addresses([guardian.pk, other.pk]) == {
+        guardian.pk: "3 place du Marché\n31700 Blagnac",
+        other.pk: "8 chemin des Vignes\n31880 La Salvetat",
+    }
