@@ -89,21 +89,27 @@ class DirectDebitView(FamilyAreaMixin, FormView):
         return redirect("billing:direct-debit")
 
 
+def mandate_pdf_response(mandate):
+    """The signed mandate as a PDF download (the family's and the director's), stored on
+    first request when it was not yet."""
+    if not mandate.pdf or not mandate.pdf.storage.exists(mandate.pdf.name):
+        services.store_mandate_pdf(mandate)
+        mandate.save(update_fields=["pdf"])
+    return FileResponse(
+        mandate.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"mandat-{mandate.reference}.pdf",
+        content_type="application/pdf",
+    )
+
+
 class MandatePdfView(FamilyAreaMixin, View):
     def get(self, request, pk):
         mandate = Mandate.objects.for_family(self.family).filter(pk=pk).first()
         if mandate is None:
             logger.warning("Denied mandate %s to user %s", pk, request.user.pk)
             raise Http404
-        if not mandate.pdf or not mandate.pdf.storage.exists(mandate.pdf.name):
-            services.store_mandate_pdf(mandate)
-            mandate.save(update_fields=["pdf"])
-        return FileResponse(
-            mandate.pdf.open("rb"),
-            as_attachment=True,
-            filename=f"mandat-{mandate.reference}.pdf",
-            content_type="application/pdf",
-        )
+        return mandate_pdf_response(mandate)
 
 
 class MandateStopView(FamilyAreaMixin, View):
