@@ -21,7 +21,7 @@ from parents.views import FamilyAreaMixin
 
 from ..ledger.services import BillingError
 from . import services
-from .forms import MandateSignatureForm
+from .forms import MandateSignatureForm, add_validation_errors
 from .models import Mandate
 
 logger = logging.getLogger(__name__)
@@ -71,12 +71,7 @@ class DirectDebitView(FamilyAreaMixin, FormView):
                 ip_address=get_client_ip_address(self.request),
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
-            else:
-                form.add_error(None, exc.messages[0])
+            add_validation_errors(form, exc)
             # The IBAN typed is not sent back into the page unless it must be corrected.
             return self.form_invalid(form)
         messages.success(

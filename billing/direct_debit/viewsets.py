@@ -36,6 +36,7 @@ from .forms import (
     RejectForm,
     ReturnFileForm,
     RevokeForm,
+    add_validation_errors,
 )
 from .models import DebitBatch, DebitLine, DirectDebitSettings, Mandate
 from .views import mandate_pdf_response
@@ -206,7 +207,7 @@ class PaperMandateView(DirectDebitAdminMixin, TemplateView):
                     by=request.user,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_validation_errors(form, exc)
             else:
                 messages.success(request, _("Paper mandate %(ref)s recorded.") % {"ref": mandate})
                 return redirect(self.url_names["mandate"], mandate.pk)
@@ -214,15 +215,6 @@ class PaperMandateView(DirectDebitAdminMixin, TemplateView):
         form.data = form.data.copy()
         form.data["iban"] = ""
         return self.render_to_response(self.get_context_data(form=form))
-
-
-def _add_errors(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        form.add_error(None, exc.messages[0])
 
 
 class PrepareBatchView(DirectDebitAdminMixin, View):
