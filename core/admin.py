@@ -1,14 +1,38 @@
-"""Admin building blocks shared by the apps' viewsets."""
+"""Admin building blocks shared by the apps' viewsets.
 
+- Scoping: `ScopedModelViewSet` and its `Scoped*View`s show a member of staff only
+  `scope(user)`, by default the model manager's `for_staff(user)`.
+- Custom pages: `AdminPagesViewSet` routes the `AdminPage`s it declares and passes each view
+  the URL names it links to; `PermissionRequiredMixin` and `SelectedStructureMixin` are the
+  usual bases of those views.
+- Listings: `StaffChoiceFilter`, `DateFromToFilter` and `AllChoiceFilter` for filter sets,
+  `IndexedSearchMixin` and `CappedCountPaginator` for large lists.
+
+Nothing here imports an app of ours: models come in as arguments or through the viewset.
+"""
+
+import dataclasses
+
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from wagtail.admin.filters import DateRangePickerWidget
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.paginator import WagtailPaginator
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.base import ViewSet
+from wagtail.admin.viewsets.model import ModelViewSet
+
+import django_filters
 
 
 def permission_menu_item(permission):
@@ -19,32 +43,6 @@ def permission_menu_item(permission):
             return request.user.has_perm(permission)
 
     return PermissionMenuItem
-
-
-class SearchableIndexViewSet(ViewSet):
-    """A plain viewset whose entry page is a searchable list: the page itself and the
-    results fragment Wagtail's search box reloads, built from one index view class.
-    """
-
-    index_view_class = None
-
-    def get_index_kwargs(self):
-        """URL names the list needs; subclasses add the pages it links to."""
-        return {
-            "index_url_name": self.get_url_name("index"),
-            "index_results_url_name": self.get_url_name("index_results"),
-        }
-
-    def get_index_urlpatterns(self):
-        kwargs = self.get_index_kwargs()
-        return [
-            path("", self.construct_view(self.index_view_class, **kwargs), name="index"),
-            path(
-                "results/",
-                self.construct_view(self.index_view_class, results_only=True, **kwargs),
-                name="index_results",
-            ),
-        ]
 
 
 def search_across(queryset, query, fields, related=()):
@@ -132,3 +130,222 @@ class IndexedSearchMixin:
             for key, fields in related.items()
         ]
         return search_across(queryset, self.search_query, own, triples)
+
+
+# --- Scoped model admin ----------------------------------------------------------------------
+
+
+class StaffScopedMixin:
+    """Gives views `scope`, a callable (user) -> queryset set by the viewset."""
+
+    scope = None
+
+    def get_scoped_queryset(self):
+        return self.scope(self.request.user)
+
+
+class ScopedIndexView(IndexedSearchMixin, StaffScopedMixin, generic.IndexView):
+    # Counting stops at 10,000 rows: an exact count reads every row of the scope.
+    paginator_class = CappedCountPaginator
+
+    def get_base_queryset(self):
+        return self.get_scoped_queryset()
+
+
+class ScopedCreateView(StaffScopedMixin, generic.CreateView):
+    """Nothing to look up on creation: the form's choices carry the scope."""
+
+
+class ScopedEditView(StaffScopedMixin, generic.EditView):
+    def get_queryset(self):
+        return self.get_scoped_queryset()
+
+
+class ScopedDeleteView(StaffScopedMixin, generic.DeleteView):
+    def get_queryset(self):
+        return self.get_scoped_queryset()
+
+
+class ScopedInspectView(StaffScopedMixin, generic.InspectView):
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.get_scoped_queryset(), pk=unquote(str(self.pk)))
+
+
+class ScopedHistoryView(StaffScopedMixin, HistoryView):
+    def get_base_object_queryset(self):
+        return self.get_scoped_queryset()
+
+
+class ScopedUsageView(StaffScopedMixin, UsageView):
+    def get_base_object_queryset(self):
+        return self.get_scoped_queryset()
+
+
+class ScopedModelViewSet(ModelViewSet):
+    """A ModelViewSet whose every view sees only `scope(user)`, and that can switch views off.
+
+    Every view that reaches an object by its key does so through the scope, so another
+    structure's object is a 404 whatever the URL typed. `disabled_views` are neither routed
+    nor linked to (their URL names are None in every view): that is how a model gets no
+    delete, or no edit at all. Copying is off: the copy view looks objects up without a
+    queryset hook.
+    """
+
+    index_view_class = ScopedIndexView
+    add_view_class = ScopedCreateView
+    edit_view_class = ScopedEditView
+    delete_view_class = ScopedDeleteView
+    inspect_view_class = ScopedInspectView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
+    copy_view_enabled = False
+    add_to_reference_index = False
+    search_backend_name = None
+    form_class = None
+    disabled_views = ()
+
+    def scope(self, user):
+        """What `user` may see: the model's `objects.for_staff(user)` unless overridden."""
+        return self.model.objects.for_staff(user)
+
+    def get_common_view_kwargs(self, **kwargs):
+        view_kwargs = super().get_common_view_kwargs(scope=self.scope, **kwargs)
+        for name in self.disabled_views:
+            view_kwargs[f"{name}_url_name"] = None
+        return view_kwargs
+
+    def get_form_class(self, for_update=False):
+        return self.form_class
+
+    def get_urlpatterns(self):
+        return [
+            pattern
+            for pattern in super().get_urlpatterns()
+            if pattern.name not in self.disabled_views
+        ]
+
+
+# --- Custom admin pages ----------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class AdminPage:
+    """One page of an `AdminPagesViewSet`.
+
+    `links` name the pages the view links to, as {prefix: page name}: the view is given
+    `<prefix>_url_name`, the viewset's URL name of that page, or the name itself when it
+    holds a namespace ("payments:add"). `options` are passed to the view as they are.
+    """
+
+    route: str
+    name: str
+    view_class: type
+    links: dict = dataclasses.field(default_factory=dict)
+    options: dict = dataclasses.field(default_factory=dict)
+
+
+def admin_page(route, name, view_class, **links):
+    return AdminPage(route, name, view_class, links)
+
+
+def searchable_index_pages(view_class, **links):
+    """A list page and the results fragment Wagtail's search box reloads, from one view."""
+    links = {"index": "index", "index_results": "index_results", **links}
+    return [
+        AdminPage("", "index", view_class, links),
+        AdminPage("results/", "index_results", view_class, links, {"results_only": True}),
+    ]
+
+
+class AdminPagesViewSet(ViewSet):
+    """A plain viewset of custom admin pages, declared as `pages` (`AdminPage`s).
+
+    Its menu item is shown only to holders of `menu_permission` ("app_label.codename"),
+    when set. A view with a `url_names` attribute receives the URL names of all the pages,
+    as {page name: URL name}.
+    """
+
+    menu_permission = None
+    pages = ()
+
+    @cached_property
+    def menu_item_class(self):
+        if self.menu_permission:
+            return permission_menu_item(self.menu_permission)
+        return super().menu_item_class
+
+    @cached_property
+    def url_names(self):
+        return {page.name: self.get_url_name(page.name) for page in self.pages}
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(url_names=self.url_names, **kwargs)
+
+    def link_url_name(self, name):
+        return name if ":" in name else self.get_url_name(name)
+
+    def get_page_view(self, page):
+        links = {
+            f"{prefix}_url_name": self.link_url_name(name) for prefix, name in page.links.items()
+        }
+        return self.construct_view(page.view_class, **links, **page.options)
+
+    def get_urlpatterns(self):
+        return [path(page.route, self.get_page_view(page), name=page.name) for page in self.pages]
+
+
+class PermissionRequiredMixin:
+    """For custom admin pages: 403 unless the user holds `permission` ("app_label.codename")."""
+
+    permission = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(self.permission):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class SelectedStructureMixin:
+    """For pages about one structure at a time, among `structures()` (the user's own).
+
+    `?structure=<pk>` (or the posted field) chooses it; one outside them is a 404, and
+    without any the first is taken (None when the user runs no structure).
+    """
+
+    def structures(self):
+        raise NotImplementedError
+
+    @cached_property
+    def structure(self):
+        wanted = self.request.GET.get("structure") or self.request.POST.get("structure")
+        if wanted:
+            return get_object_or_404(self.structures(), pk=wanted if wanted.isdigit() else 0)
+        return self.structures().first()
+
+
+# --- Filters ---------------------------------------------------------------------------------
+
+
+class StaffChoiceFilter(django_filters.ModelChoiceFilter):
+    """A choice among the `model` objects the member of staff may see (`for_staff(user)`)."""
+
+    def __init__(self, model, *, select_related=(), **kwargs):
+        def choices(request):
+            queryset = model.objects.for_staff(request.user)
+            return queryset.select_related(*select_related) if select_related else queryset
+
+        super().__init__(queryset=choices, **kwargs)
+
+
+class DateFromToFilter(django_filters.DateFromToRangeFilter):
+    """From one date to another, with Wagtail's date-range picker."""
+
+    def __init__(self, **kwargs):
+        super().__init__(widget=DateRangePickerWidget, **kwargs)
+
+
+class AllChoiceFilter(django_filters.ChoiceFilter):
+    """A choice among `choices`, or "All"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(empty_label=gettext_lazy("All"), **kwargs)

@@ -19,6 +19,7 @@ from django.views.generic import TemplateView, View
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from core.admin import PermissionRequiredMixin
 from parents.models import Child, Family, Guardian
 
 from . import health, services
@@ -36,15 +37,6 @@ GUARDIAN_PERMISSION = "parents.change_guardian"
 HEALTH_PERMISSION = "family_file.view_healthsheet"
 CHANGES_PERMISSION = "family_file.change_pendingchange"
 DOCUMENTS_PERMISSION = "family_file.change_supportingdocument"
-
-
-class PermissionRequiredMixin:
-    permission = None
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm(self.permission):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
 
 class ToolView(PermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView):

@@ -5,15 +5,12 @@ Queues and files (custom views in `admin_views`) and the structure's configurati
 viewsets. Everything is seen only within the staff member's structures.
 """
 
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from wagtail.admin.menu import MenuItem
-from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.base import ViewSetGroup
 
-from parents.admin_views import ScopedCreateView
+from core.admin import AdminPagesViewSet, ScopedCreateView, ScopedModelViewSet, admin_page
 from parents.models import Structure
-from parents.viewsets import StaffScopedViewSet
 
 from . import admin_views, services
 from .admin_forms import (
@@ -25,134 +22,77 @@ from .admin_forms import (
 from .models import DocumentRequirement, FamilyFileSettings, FamilyQuotient, RulesVersion
 
 
-def permission_menu_item(permission):
-    class PermissionMenuItem(MenuItem):
-        def is_shown(self, request):
-            return request.user.has_perm(permission)
-
-    return PermissionMenuItem
-
-
-class FamilyFilesViewSet(ViewSet):
+class FamilyFilesViewSet(AdminPagesViewSet):
     name = "family_files"
     url_prefix = "dossiers"
     icon = "folder-open-inverse"
     menu_label = _("Family files")
     menu_order = 10
-    menu_item_class = permission_menu_item(admin_views.FILES_PERMISSION)
-
-    def get_urlpatterns(self):
-        return [
-            path(
-                "",
-                self.construct_view(
-                    admin_views.FamilyFileIndexView, detail_url_name=self.get_url_name("family")
-                ),
-                name="index",
-            ),
-            path(
-                "famille/<int:pk>/",
-                self.construct_view(
-                    admin_views.FamilyFileDetailView,
-                    health_url_name=self.get_url_name("health"),
-                    pdf_url_name=self.get_url_name("health_pdf"),
-                    document_url_name="family_file_documents:file",
-                    index_url_name=self.get_url_name("index"),
-                    guardian_address_url_name=self.get_url_name("guardian_address"),
-                ),
-                name="family",
-            ),
-            path(
-                "responsable/<int:guardian_id>/adresse/",
-                self.construct_view(
-                    admin_views.GuardianAddressView, family_url_name=self.get_url_name("family")
-                ),
-                name="guardian_address",
-            ),
-            path(
-                "enfant/<int:child_id>/fiche-sanitaire/",
-                self.construct_view(
-                    admin_views.HealthSheetAdminView,
-                    pdf_url_name=self.get_url_name("health_pdf"),
-                    family_url_name=self.get_url_name("family"),
-                ),
-                name="health",
-            ),
-            path(
-                "enfant/<int:child_id>/fiche-sanitaire.pdf",
-                admin_views.HealthSheetPdfView.as_view(),
-                name="health_pdf",
-            ),
-            path(
-                "enfant/<int:child_id>/pai/",
-                admin_views.PaiDocumentAdminView.as_view(),
-                name="pai",
-            ),
-        ]
+    menu_permission = admin_views.FILES_PERMISSION
+    pages = [
+        admin_page("", "index", admin_views.FamilyFileIndexView, detail="family"),
+        admin_page(
+            "famille/<int:pk>/",
+            "family",
+            admin_views.FamilyFileDetailView,
+            health="health",
+            pdf="health_pdf",
+            document="family_file_documents:file",
+            index="index",
+            guardian_address="guardian_address",
+        ),
+        admin_page(
+            "responsable/<int:guardian_id>/adresse/",
+            "guardian_address",
+            admin_views.GuardianAddressView,
+            family="family",
+        ),
+        admin_page(
+            "enfant/<int:child_id>/fiche-sanitaire/",
+            "health",
+            admin_views.HealthSheetAdminView,
+            pdf="health_pdf",
+            family="family",
+        ),
+        admin_page(
+            "enfant/<int:child_id>/fiche-sanitaire.pdf",
+            "health_pdf",
+            admin_views.HealthSheetPdfView,
+        ),
+        admin_page("enfant/<int:child_id>/pai/", "pai", admin_views.PaiDocumentAdminView),
+    ]
 
 
-class ChangesViewSet(ViewSet):
+class ChangesViewSet(AdminPagesViewSet):
     name = "family_file_changes"
     url_prefix = "dossiers/modifications"
     icon = "edit"
     menu_label = _("Changes to validate")
     menu_order = 20
-    menu_item_class = permission_menu_item(admin_views.CHANGES_PERMISSION)
-
-    def get_urlpatterns(self):
-        return [
-            path(
-                "",
-                self.construct_view(
-                    admin_views.ChangeIndexView, review_url_name=self.get_url_name("review")
-                ),
-                name="index",
-            ),
-            path(
-                "<int:pk>/",
-                self.construct_view(
-                    admin_views.ChangeReviewView, index_url_name=self.get_url_name("index")
-                ),
-                name="review",
-            ),
-        ]
+    menu_permission = admin_views.CHANGES_PERMISSION
+    pages = [
+        admin_page("", "index", admin_views.ChangeIndexView, review="review"),
+        admin_page("<int:pk>/", "review", admin_views.ChangeReviewView, index="index"),
+    ]
 
 
-class DocumentsViewSet(ViewSet):
+class DocumentsViewSet(AdminPagesViewSet):
     name = "family_file_documents"
     url_prefix = "dossiers/pieces"
     icon = "doc-full"
     menu_label = _("Documents to check")
     menu_order = 30
-    menu_item_class = permission_menu_item(admin_views.DOCUMENTS_PERMISSION)
-
-    def get_urlpatterns(self):
-        return [
-            path(
-                "",
-                self.construct_view(
-                    admin_views.DocumentIndexView, review_url_name=self.get_url_name("review")
-                ),
-                name="index",
-            ),
-            path(
-                "<int:pk>/",
-                self.construct_view(
-                    admin_views.DocumentReviewView,
-                    index_url_name=self.get_url_name("index"),
-                    file_url_name=self.get_url_name("file"),
-                ),
-                name="review",
-            ),
-            path(
-                "<int:pk>/fichier/",
-                admin_views.DocumentFileAdminView.as_view(),
-                name="file",
-            ),
-        ]
+    menu_permission = admin_views.DOCUMENTS_PERMISSION
+    pages = [
+        admin_page("", "index", admin_views.DocumentIndexView, review="review"),
+        admin_page(
+            "<int:pk>/", "review", admin_views.DocumentReviewView, index="index", file="file"
+        ),
+        admin_page("<int:pk>/fichier/", "file", admin_views.DocumentFileAdminView),
+    ]
 
 
-class DocumentRequirementViewSet(StaffScopedViewSet):
+class DocumentRequirementViewSet(ScopedModelViewSet):
     model = DocumentRequirement
     name = "family_file_requirements"
     url_prefix = "dossiers/pieces-demandees"
@@ -162,11 +102,8 @@ class DocumentRequirementViewSet(StaffScopedViewSet):
     form_class = DocumentRequirementForm
     list_display = ["name", "structure", "season", "kind", "per_child", "required"]
 
-    def scope(self, user):
-        return DocumentRequirement.objects.for_staff(user)
 
-
-class RulesVersionViewSet(StaffScopedViewSet):
+class RulesVersionViewSet(ScopedModelViewSet):
     model = RulesVersion
     name = "family_file_rules"
     url_prefix = "dossiers/reglements"
@@ -176,11 +113,8 @@ class RulesVersionViewSet(StaffScopedViewSet):
     form_class = RulesVersionForm
     list_display = ["version", "structure", "published_at"]
 
-    def scope(self, user):
-        return RulesVersion.objects.for_staff(user)
 
-
-class FamilyFileSettingsViewSet(StaffScopedViewSet):
+class FamilyFileSettingsViewSet(ScopedModelViewSet):
     model = FamilyFileSettings
     name = "family_file_settings"
     url_prefix = "dossiers/reglages"
@@ -208,7 +142,7 @@ class QuotientCreateView(ScopedCreateView):
         )
 
 
-class FamilyQuotientViewSet(StaffScopedViewSet):
+class FamilyQuotientViewSet(ScopedModelViewSet):
     model = FamilyQuotient
     name = "family_file_quotients"
     url_prefix = "dossiers/quotients"

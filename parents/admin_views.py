@@ -5,12 +5,12 @@ of what this member of staff may see (all for superusers, their own structures' 
 so an object of another structure answers 404 whatever the URL typed.
 """
 
-from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.utils import quote
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -20,40 +20,35 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.filters import ContentTypeFilter
 from wagtail.admin.ui.menus import MenuItem
-from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
-from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
-from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.views.reports.audit_logging import LogEntriesView, SiteHistoryReportFilterSet
 from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportView
 from wagtail.log_actions import registry as log_action_registry
 
-from core.admin import CappedCountPaginator, IndexedSearchMixin
+from core.admin import (
+    ScopedCreateView,
+    ScopedEditView,
+    ScopedIndexView,
+    SelectedStructureMixin,
+    StaffScopedMixin,
+)
 
 from .log_scopes import viewable_log_entries
-from .models import Family, Guardian, User
+from .models import Family, Guardian, Structure, User
 from .services import invite_guardian, update_guardian_email
 
 
-class StaffScopedMixin:
-    """Gives views `scope`, a callable (user) -> queryset set by the viewset."""
+class StaffStructureMixin(SelectedStructureMixin):
+    """Pages about one of the structures the member of staff runs, offered by name."""
 
-    scope = None
-
-    def get_scoped_queryset(self):
-        return self.scope(self.request.user)
-
-
-class ScopedIndexView(IndexedSearchMixin, StaffScopedMixin, generic.IndexView):
-    paginator_class = CappedCountPaginator
-
-    def get_base_queryset(self):
-        return self.get_scoped_queryset()
+    def structures(self):
+        return Structure.objects.for_staff(self.request.user).order_by("name")
 
 
 class FamilyPrefillMixin:
-    """Pre-selects the family given as `?family=<pk>` (links from a family's page), if in scope."""
+    """Pre-selects the family given as `?family=<pk>` (links from a family's page or its
+    statement), if in scope."""
 
     def get_initial(self):
         initial = super().get_initial()
@@ -63,35 +58,6 @@ class FamilyPrefillMixin:
             if family is not None:
                 initial["family"] = family.pk
         return initial
-
-
-class ScopedCreateView(StaffScopedMixin, generic.CreateView):
-    """Nothing to look up on creation: the form's choices carry the scope (see viewsets)."""
-
-
-class ScopedEditView(StaffScopedMixin, generic.EditView):
-    def get_queryset(self):
-        return self.get_scoped_queryset()
-
-
-class ScopedDeleteView(StaffScopedMixin, generic.DeleteView):
-    def get_queryset(self):
-        return self.get_scoped_queryset()
-
-
-class ScopedInspectView(StaffScopedMixin, generic.InspectView):
-    def get_object(self, queryset=None):
-        return get_object_or_404(self.get_scoped_queryset(), pk=unquote(str(self.pk)))
-
-
-class ScopedHistoryView(StaffScopedMixin, HistoryView):
-    def get_base_object_queryset(self):
-        return self.get_scoped_queryset()
-
-
-class ScopedUsageView(StaffScopedMixin, UsageView):
-    def get_base_object_queryset(self):
-        return self.get_scoped_queryset()
 
 
 class FamilyIndexView(ScopedIndexView):

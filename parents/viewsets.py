@@ -15,24 +15,15 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.permissions import policy_registry
 
-import django_filters
+from core.admin import ScopedModelViewSet, StaffChoiceFilter
 
 from . import admin_views
 from .choosers import FamilyChooserFilter
 from .models import Child, Family, Guardian, Structure
-
-
-def _staff_structures(request):
-    return Structure.objects.for_staff(request.user)
-
-
-def _staff_families(request):
-    return Family.objects.for_staff(request.user).select_related("structure")
 
 
 class ScopedModelForm(WagtailAdminModelForm):
@@ -126,11 +117,13 @@ class ChildForm(ScopedModelForm):
         fields = ["family", "first_name", "last_name", "birth_date"]
 
 
-class FamilyFilterSet(WagtailFilterSet):
-    structure = django_filters.ModelChoiceFilter(
-        label=capfirst(_("structure")), queryset=_staff_structures
-    )
+class StructureFilterSet(WagtailFilterSet):
+    """Filters offering only the structures of the member of staff."""
 
+    structure = StaffChoiceFilter(Structure, label=capfirst(_("structure")))
+
+
+class FamilyFilterSet(StructureFilterSet):
     class Meta:
         model = Family
         fields = ["structure"]
@@ -139,8 +132,8 @@ class FamilyFilterSet(WagtailFilterSet):
 class FamilyMemberFilterSet(WagtailFilterSet):
     """Filters guardians and children by their family's structure, or by family."""
 
-    structure = django_filters.ModelChoiceFilter(
-        label=capfirst(_("structure")), field_name="family__structure", queryset=_staff_structures
+    structure = StaffChoiceFilter(
+        Structure, label=capfirst(_("structure")), field_name="family__structure"
     )
     family = FamilyChooserFilter()
 
@@ -157,35 +150,7 @@ class ChildFilterSet(FamilyMemberFilterSet):
         fields = ["structure", "family"]
 
 
-class StaffScopedViewSet(ModelViewSet):
-    """A ModelViewSet whose every view sees only `scope(user)`.
-
-    Copying is off: the copy view looks objects up without a queryset hook.
-    """
-
-    index_view_class = admin_views.ScopedIndexView
-    add_view_class = admin_views.ScopedCreateView
-    edit_view_class = admin_views.ScopedEditView
-    delete_view_class = admin_views.ScopedDeleteView
-    inspect_view_class = admin_views.ScopedInspectView
-    history_view_class = admin_views.ScopedHistoryView
-    usage_view_class = admin_views.ScopedUsageView
-    copy_view_enabled = False
-    add_to_reference_index = False
-    search_backend_name = None
-    form_class = None
-
-    def scope(self, user):
-        raise NotImplementedError
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(scope=self.scope, **kwargs)
-
-    def get_form_class(self, for_update=False):
-        return self.form_class
-
-
-class StructureViewSet(StaffScopedViewSet):
+class StructureViewSet(ScopedModelViewSet):
     model = Structure
     name = "structures"
     icon = "site"
@@ -194,11 +159,8 @@ class StructureViewSet(StaffScopedViewSet):
     list_display = ["name", "email", "phone"]
     search_fields = ["name"]
 
-    def scope(self, user):
-        return Structure.objects.for_staff(user)
 
-
-class FamilyViewSet(StaffScopedViewSet):
+class FamilyViewSet(ScopedModelViewSet):
     model = Family
     name = "families"
     icon = "group"
@@ -227,11 +189,8 @@ class FamilyViewSet(StaffScopedViewSet):
     filterset_class = FamilyFilterSet
     search_fields = ["name", "reference"]
 
-    def scope(self, user):
-        return Family.objects.for_staff(user)
 
-
-class GuardianViewSet(StaffScopedViewSet):
+class GuardianViewSet(ScopedModelViewSet):
     model = Guardian
     name = "guardians"
     icon = "user"
@@ -278,7 +237,7 @@ class GuardianViewSet(StaffScopedViewSet):
         ]
 
 
-class ChildViewSet(StaffScopedViewSet):
+class ChildViewSet(ScopedModelViewSet):
     model = Child
     name = "children"
     icon = "user"

@@ -24,10 +24,10 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from core.admin import PermissionRequiredMixin, ScopedCreateView, ScopedEditView
 from family_file import services as family_file_services
 from family_file.models import SheetConsultation
 from family_file.pdf import health_sheets_pdf
-from parents.admin_views import ScopedCreateView, ScopedEditView
 from parents.models import Child, Family, Structure
 
 from . import services
@@ -68,15 +68,6 @@ def staff_message(request, events, errors):
         messages.error(request, error)
     if events:
         services.confirm(events)
-
-
-class PermissionRequiredMixin:
-    permission = None
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm(self.permission):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
 
 class ToolView(PermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView):

@@ -7,20 +7,22 @@ behalf of a family, absence justifications, and "invoice the month". Everything 
 only within the structures of the member of staff (`for_staff`).
 """
 
-from django.urls import path
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.base import ViewSetGroup
 
-import django_filters
-
-from core.admin import SearchableIndexViewSet, permission_menu_item
-from parents.models import Structure
-from parents.viewsets import StaffScopedViewSet
+from core.admin import (
+    AdminPagesViewSet,
+    ScopedModelViewSet,
+    StaffChoiceFilter,
+    admin_page,
+    searchable_index_pages,
+)
+from parents.viewsets import StructureFilterSet
 
 from . import admin_views
 from .admin_forms import (
@@ -79,26 +81,6 @@ def reservations_permissions():
     ]
 
 
-def _structures(request):
-    return Structure.objects.for_staff(request.user)
-
-
-def _periods(request):
-    return Period.objects.for_staff(request.user)
-
-
-def _units(request):
-    return Unit.objects.for_staff(request.user).select_related("period")
-
-
-class StructureFilterSet(WagtailFilterSet):
-    """Filters offering only the structures of the member of staff."""
-
-    structure = django_filters.ModelChoiceFilter(
-        label=capfirst(_("structure")), queryset=_structures
-    )
-
-
 class PeriodFilterSet(StructureFilterSet):
     class Meta:
         model = Period
@@ -112,7 +94,7 @@ class TariffBracketFilterSet(StructureFilterSet):
 
 
 class PeriodChildFilterSet(WagtailFilterSet):
-    period = django_filters.ModelChoiceFilter(label=capfirst(_("period")), queryset=_periods)
+    period = StaffChoiceFilter(Period, label=capfirst(_("period")))
 
 
 class UnitFilterSet(PeriodChildFilterSet):
@@ -134,33 +116,18 @@ class OutingFilterSet(PeriodChildFilterSet):
 
 
 class SlotFilterSet(WagtailFilterSet):
-    period = django_filters.ModelChoiceFilter(
-        label=capfirst(_("period")), field_name="day__period", queryset=_periods
-    )
-    unit = django_filters.ModelChoiceFilter(label=capfirst(_("unit")), queryset=_units)
+    period = StaffChoiceFilter(Period, label=capfirst(_("period")), field_name="day__period")
+    unit = StaffChoiceFilter(Unit, label=capfirst(_("unit")), select_related=["period"])
 
     class Meta:
         model = Slot
         fields = ["period", "unit"]
 
 
-class BookingsModelViewSet(StaffScopedViewSet):
-    """A scoped model viewset whose `disabled_views` are neither routed nor linked to."""
+class BookingsModelViewSet(ScopedModelViewSet):
+    """Bookings' settings are in no reference index: a usage view would always say 0."""
 
     disabled_views = ("usage",)
-
-    def get_common_view_kwargs(self, **kwargs):
-        view_kwargs = super().get_common_view_kwargs(**kwargs)
-        for name in self.disabled_views:
-            view_kwargs[f"{name}_url_name"] = None
-        return view_kwargs
-
-    def get_urlpatterns(self):
-        return [
-            pattern
-            for pattern in super().get_urlpatterns()
-            if pattern.name not in self.disabled_views
-        ]
 
 
 class PeriodViewSet(BookingsModelViewSet):
@@ -211,9 +178,6 @@ class PeriodViewSet(BookingsModelViewSet):
         ),
     ]
 
-    def scope(self, user):
-        return Period.objects.for_staff(user)
-
 
 class UnitViewSet(BookingsModelViewSet):
     model = Unit
@@ -243,9 +207,6 @@ class UnitViewSet(BookingsModelViewSet):
             ],
         ),
     ]
-
-    def scope(self, user):
-        return Unit.objects.for_staff(user)
 
 
 class DayViewSet(BookingsModelViewSet):
@@ -319,9 +280,6 @@ class OutingViewSet(BookingsModelViewSet):
         ),
     ]
 
-    def scope(self, user):
-        return Outing.objects.for_staff(user)
-
 
 class TariffBracketViewSet(BookingsModelViewSet):
     model = TariffBracket
@@ -333,9 +291,6 @@ class TariffBracketViewSet(BookingsModelViewSet):
     list_display = ["name", "structure", "min_quotient"]
     filterset_class = TariffBracketFilterSet
 
-    def scope(self, user):
-        return TariffBracket.objects.for_staff(user)
-
 
 class AgeGroupViewSet(BookingsModelViewSet):
     model = AgeGroup
@@ -346,124 +301,81 @@ class AgeGroupViewSet(BookingsModelViewSet):
     form_class = AgeGroupForm
     list_display = ["name", "structure", "min_age", "max_age"]
 
-    def scope(self, user):
-        return AgeGroup.objects.for_staff(user)
 
-
-class AttendanceViewSet(ViewSet):
+class AttendanceViewSet(AdminPagesViewSet):
     name = "reservation_attendance"
     url_prefix = "reservations/presences"
     icon = "tasks"
     menu_label = _("Attendance list")
     menu_order = 50
-    menu_item_class = permission_menu_item(admin_views.VIEW_PERMISSION)
-
-    def get_urlpatterns(self):
-        return [path("", self.construct_view(admin_views.AttendanceView), name="index")]
+    menu_permission = admin_views.VIEW_PERMISSION
+    pages = [admin_page("", "index", admin_views.AttendanceView)]
 
 
-class DashboardViewSet(ViewSet):
+class DashboardViewSet(AdminPagesViewSet):
     name = "reservation_dashboard"
     url_prefix = "reservations/tableau"
     icon = "table"
     menu_label = _("Capacity dashboard")
     menu_order = 60
-    menu_item_class = permission_menu_item(admin_views.VIEW_PERMISSION)
-
-    def get_urlpatterns(self):
-        waiting = self.get_url_name("waiting_list")
-        return [
-            path(
-                "",
-                self.construct_view(admin_views.DashboardView, waiting_list_url_name=waiting),
-                name="index",
-            ),
-            path(
-                "attente/<int:slot_id>/",
-                self.construct_view(
-                    admin_views.WaitingListView, dashboard_url_name=self.get_url_name("index")
-                ),
-                name="waiting_list",
-            ),
-        ]
+    menu_permission = admin_views.VIEW_PERMISSION
+    pages = [
+        admin_page("", "index", admin_views.DashboardView, waiting_list="waiting_list"),
+        admin_page(
+            "attente/<int:slot_id>/", "waiting_list", admin_views.WaitingListView, dashboard="index"
+        ),
+    ]
 
 
-class OnBehalfViewSet(SearchableIndexViewSet):
+class OnBehalfViewSet(AdminPagesViewSet):
     name = "reservation_on_behalf"
     url_prefix = "reservations/pour-une-famille"
     icon = "user"
     menu_label = _("Book for a family")
     menu_order = 70
-    menu_item_class = permission_menu_item(admin_views.ADD_PERMISSION)
-    index_view_class = admin_views.OnBehalfFamilyIndexView
-
-    def get_index_kwargs(self):
-        return {**super().get_index_kwargs(), "family_url_name": self.get_url_name("family")}
-
-    def get_urlpatterns(self):
-        return [
-            *self.get_index_urlpatterns(),
-            path(
-                "famille/<int:family_id>/",
-                self.construct_view(
-                    admin_views.OnBehalfFamilyView,
-                    calendar_url_name=self.get_url_name("calendar"),
-                    index_url_name=self.get_url_name("index"),
-                ),
-                name="family",
-            ),
-            path(
-                "enfant/<int:child_id>/periode/<int:period_id>/",
-                self.construct_view(
-                    admin_views.OnBehalfCalendarView, family_url_name=self.get_url_name("family")
-                ),
-                name="calendar",
-            ),
-        ]
+    menu_permission = admin_views.ADD_PERMISSION
+    pages = [
+        *searchable_index_pages(admin_views.OnBehalfFamilyIndexView, family="family"),
+        admin_page(
+            "famille/<int:family_id>/",
+            "family",
+            admin_views.OnBehalfFamilyView,
+            calendar="calendar",
+            index="index",
+        ),
+        admin_page(
+            "enfant/<int:child_id>/periode/<int:period_id>/",
+            "calendar",
+            admin_views.OnBehalfCalendarView,
+            family="family",
+        ),
+    ]
 
 
-class AbsenceViewSet(SearchableIndexViewSet):
+class AbsenceViewSet(AdminPagesViewSet):
     name = "reservation_absences"
     url_prefix = "reservations/absences"
     icon = "doc-full"
     menu_label = _("Absence justifications")
     menu_order = 80
-    menu_item_class = permission_menu_item(admin_views.ABSENCE_PERMISSION)
-    index_view_class = admin_views.AbsenceIndexView
-
-    def get_index_kwargs(self):
-        return {**super().get_index_kwargs(), "review_url_name": self.get_url_name("review")}
-
-    def get_urlpatterns(self):
-        return [
-            *self.get_index_urlpatterns(),
-            path(
-                "<int:pk>/",
-                self.construct_view(
-                    admin_views.AbsenceReviewView,
-                    index_url_name=self.get_url_name("index"),
-                    document_url_name=self.get_url_name("document"),
-                ),
-                name="review",
-            ),
-            path(
-                "<int:pk>/document/",
-                self.construct_view(admin_views.AbsenceDocumentView),
-                name="document",
-            ),
-        ]
+    menu_permission = admin_views.ABSENCE_PERMISSION
+    pages = [
+        *searchable_index_pages(admin_views.AbsenceIndexView, review="review"),
+        admin_page(
+            "<int:pk>/", "review", admin_views.AbsenceReviewView, index="index", document="document"
+        ),
+        admin_page("<int:pk>/document/", "document", admin_views.AbsenceDocumentView),
+    ]
 
 
-class InvoiceMonthViewSet(ViewSet):
+class InvoiceMonthViewSet(AdminPagesViewSet):
     name = "reservation_invoicing"
     url_prefix = "reservations/facturer"
     icon = "doc-full-inverse"
     menu_label = _("Invoice the month")
     menu_order = 90
-    menu_item_class = permission_menu_item(admin_views.INVOICE_PERMISSION)
-
-    def get_urlpatterns(self):
-        return [path("", self.construct_view(admin_views.InvoiceMonthView), name="index")]
+    menu_permission = admin_views.INVOICE_PERMISSION
+    pages = [admin_page("", "index", admin_views.InvoiceMonthView)]
 
 
 class ReservationsViewSetGroup(ViewSetGroup):

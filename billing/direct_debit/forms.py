@@ -144,3 +144,13 @@ class DirectDebitSettingsForm(forms.ModelForm):
         if cleaned.get("months"):
             self.instance.collection_months = ",".join(cleaned["months"])
         return cleaned
+
+
+def add_validation_errors(form, exc):
+    """A service's `ValidationError` shown on the form: on its field when the form has it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        form.add_error(None, exc.messages[0])

@@ -21,7 +21,7 @@ from parents.views import FamilyAreaMixin
 
 from ..ledger.services import BillingError
 from . import services
-from .forms import MandateSignatureForm
+from .forms import MandateSignatureForm, add_validation_errors
 from .models import Mandate
 
 logger = logging.getLogger(__name__)
@@ -71,12 +71,7 @@ class DirectDebitView(FamilyAreaMixin, FormView):
                 ip_address=get_client_ip_address(self.request),
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
-            else:
-                form.add_error(None, exc.messages[0])
+            add_validation_errors(form, exc)
             # The IBAN typed is not sent back into the page unless it must be corrected.
             return self.form_invalid(form)
         messages.success(
@@ -89,21 +84,27 @@ class DirectDebitView(FamilyAreaMixin, FormView):
         return redirect("billing:direct-debit")
 
 
+def mandate_pdf_response(mandate):
+    """The signed mandate as a PDF download (the family's and the director's), stored on
+    first request when it was not yet."""
+    if not mandate.pdf or not mandate.pdf.storage.exists(mandate.pdf.name):
+        services.store_mandate_pdf(mandate)
+        mandate.save(update_fields=["pdf"])
+    return FileResponse(
+        mandate.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"mandat-{mandate.reference}.pdf",
+        content_type="application/pdf",
+    )
+
+
 class MandatePdfView(FamilyAreaMixin, View):
     def get(self, request, pk):
         mandate = Mandate.objects.for_family(self.family).filter(pk=pk).first()
         if mandate is None:
             logger.warning("Denied mandate %s to user %s", pk, request.user.pk)
             raise Http404
-        if not mandate.pdf or not mandate.pdf.storage.exists(mandate.pdf.name):
-            services.store_mandate_pdf(mandate)
-            mandate.save(update_fields=["pdf"])
-        return FileResponse(
-            mandate.pdf.open("rb"),
-            as_attachment=True,
-            filename=f"mandat-{mandate.reference}.pdf",
-            content_type="application/pdf",
-        )
+        return mandate_pdf_response(mandate)
 
 
 class MandateStopView(FamilyAreaMixin, View):

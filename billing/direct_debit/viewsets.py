@@ -6,12 +6,11 @@ another structure's mandate, batch, file or family is a 404 whatever the URL typ
 change goes through `billing.direct_debit.services` (and the reminders' and ledger's).
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
-from django.utils.functional import cached_property
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,10 +18,10 @@ from django.views.generic import TemplateView, View
 
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.viewsets.base import ViewSet
 
-from core.admin import permission_menu_item
-from parents.models import Family, Structure
+from core.admin import AdminPagesViewSet, PermissionRequiredMixin, admin_page
+from parents.admin_views import StaffStructureMixin
+from parents.models import Family
 
 from ..ledger.services import BillingError
 from ..online_payment.forms import OnlinePaymentSettingsForm
@@ -37,8 +36,10 @@ from .forms import (
     RejectForm,
     ReturnFileForm,
     RevokeForm,
+    add_validation_errors,
 )
 from .models import DebitBatch, DebitLine, DirectDebitSettings, Mandate
+from .views import mandate_pdf_response
 
 VIEW_PERMISSION = "billing.view_mandate"
 MANAGE_PERMISSION = "billing.change_mandate"
@@ -62,25 +63,12 @@ def direct_debit_permissions():
     ]
 
 
-class DirectDebitAdminMixin(WagtailAdminTemplateMixin):
-    permission_required = VIEW_PERMISSION
+class DirectDebitAdminMixin(
+    PermissionRequiredMixin, StaffStructureMixin, WagtailAdminTemplateMixin
+):
+    permission = VIEW_PERMISSION
     url_names = None
     header_icon = "resubmit"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm(self.permission_required):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def structures(self):
-        return Structure.objects.for_staff(self.request.user).order_by("name")
-
-    @cached_property
-    def structure(self):
-        wanted = self.request.GET.get("structure") or self.request.POST.get("structure")
-        if wanted:
-            return get_object_or_404(self.structures(), pk=wanted if wanted.isdigit() else 0)
-        return self.structures().first()
 
     def mandates(self):
         return Mandate.objects.for_staff(self.request.user).select_related("family", "structure")
@@ -122,6 +110,7 @@ class DirectDebitDashboardView(DirectDebitAdminMixin, TemplateView):
         counts = dict(mandates.values_list("status").annotate(total=Count("pk")))
         if status in Mandate.Status.values:
             mandates = mandates.filter(status=status)
+        next_date = services.next_collection_date(dd_settings) if dd_settings.is_ready else None
         context.update(
             settings=dd_settings,
             status=status,
@@ -135,14 +124,8 @@ class DirectDebitDashboardView(DirectDebitAdminMixin, TemplateView):
                 status__in=Mandate.CURRENT_STATUSES,
             ),
             batches=self.batches().filter(structure=structure)[:24],
-            next_date=services.next_collection_date(dd_settings) if dd_settings.is_ready else None,
-            prepare_form=PrepareBatchForm(
-                initial={
-                    "collection_date": services.next_collection_date(dd_settings)
-                    if dd_settings.is_ready
-                    else None
-                }
-            ),
+            next_date=next_date,
+            prepare_form=PrepareBatchForm(initial={"collection_date": next_date}),
             return_form=ReturnFileForm(),
         )
         return context
@@ -168,23 +151,14 @@ class MandateDetailView(DirectDebitAdminMixin, TemplateView):
 
 class MandatePdfView(DirectDebitAdminMixin, View):
     def get(self, request, pk):
-        mandate = get_object_or_404(self.mandates(), pk=pk)
-        if not mandate.pdf or not mandate.pdf.storage.exists(mandate.pdf.name):
-            services.store_mandate_pdf(mandate)
-            mandate.save(update_fields=["pdf"])
-        return FileResponse(
-            mandate.pdf.open("rb"),
-            as_attachment=True,
-            filename=f"mandat-{mandate.reference}.pdf",
-            content_type="application/pdf",
-        )
+        return mandate_pdf_response(get_object_or_404(self.mandates(), pk=pk))
 
 
 class MandateActionView(DirectDebitAdminMixin, View):
     """POST validate / revoke / reactivate on one mandate of the director's structures."""
 
     http_method_names = ["post"]
-    permission_required = MANAGE_PERMISSION
+    permission = MANAGE_PERMISSION
 
     def post(self, request, pk, action):
         mandate = get_object_or_404(self.mandates(), pk=pk)
@@ -210,7 +184,7 @@ class MandateActionView(DirectDebitAdminMixin, View):
 class PaperMandateView(DirectDebitAdminMixin, TemplateView):
     template_name = "billing/admin/direct_debit/paper_mandate.html"
     page_title = gettext_lazy("Record a paper mandate")
-    permission_required = MANAGE_PERMISSION
+    permission = MANAGE_PERMISSION
 
     def families(self):
         return Family.objects.for_staff(self.request.user).select_related("structure")
@@ -233,7 +207,7 @@ class PaperMandateView(DirectDebitAdminMixin, TemplateView):
                     by=request.user,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_validation_errors(form, exc)
             else:
                 messages.success(request, _("Paper mandate %(ref)s recorded.") % {"ref": mandate})
                 return redirect(self.url_names["mandate"], mandate.pk)
@@ -243,18 +217,9 @@ class PaperMandateView(DirectDebitAdminMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form))
 
 
-def _add_errors(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        form.add_error(None, exc.messages[0])
-
-
 class PrepareBatchView(DirectDebitAdminMixin, View):
     http_method_names = ["post"]
-    permission_required = BATCH_PERMISSION
+    permission = BATCH_PERMISSION
 
     def post(self, request):
         structure = self.structure
@@ -302,7 +267,7 @@ class BatchDetailView(DirectDebitAdminMixin, TemplateView):
 class BatchFileView(DirectDebitAdminMixin, View):
     """The pain.008 file: the one kept when the batch was sent, or a fresh one before."""
 
-    permission_required = BATCH_PERMISSION
+    permission = BATCH_PERMISSION
 
     def get(self, request, pk):
         batch = get_object_or_404(self.batches(), pk=pk)
@@ -323,7 +288,7 @@ class BatchFileView(DirectDebitAdminMixin, View):
 
 class BatchActionView(DirectDebitAdminMixin, View):
     http_method_names = ["post"]
-    permission_required = BATCH_PERMISSION
+    permission = BATCH_PERMISSION
 
     def post(self, request, pk, action):
         batch = get_object_or_404(self.batches(), pk=pk)
@@ -362,7 +327,7 @@ class ReturnImportView(DirectDebitAdminMixin, View):
     """Upload the bank's camt.054: each reject it lists is recorded once."""
 
     http_method_names = ["post"]
-    permission_required = BATCH_PERMISSION
+    permission = BATCH_PERMISSION
 
     def post(self, request):
         structure = self.structure
@@ -395,7 +360,7 @@ class SettingsView(DirectDebitAdminMixin, TemplateView):
 
     template_name = "billing/admin/direct_debit/settings.html"
     page_title = gettext_lazy("Direct debit and reminder settings")
-    permission_required = SETTINGS_PERMISSION
+    permission = SETTINGS_PERMISSION
 
     def instances(self):
         structure = self.structure
@@ -434,49 +399,24 @@ class SettingsView(DirectDebitAdminMixin, TemplateView):
         return self.render_to_response(self.get_context_data(forms=forms))
 
 
-class DirectDebitAdminViewSet(ViewSet):
+class DirectDebitAdminViewSet(AdminPagesViewSet):
     name = "direct_debit"
     url_prefix = "facturation/prelevements"
     icon = "resubmit"
     menu_label = gettext_lazy("Direct debit")
     menu_order = 450
     add_to_admin_menu = True
-    menu_item_class = permission_menu_item(VIEW_PERMISSION)
-
-    def view(self, view_class, **kwargs):
-        names = {
-            key: self.get_url_name(key)
-            for key in (
-                "index",
-                "mandate",
-                "mandate_pdf",
-                "mandate_action",
-                "paper",
-                "prepare",
-                "batch",
-                "batch_file",
-                "batch_action",
-                "return",
-                "settings",
-            )
-        }
-        return view_class.as_view(url_names=names, **kwargs)
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.view(DirectDebitDashboardView), name="index"),
-            path("mandats/<int:pk>/", self.view(MandateDetailView), name="mandate"),
-            path("mandats/<int:pk>/pdf/", self.view(MandatePdfView), name="mandate_pdf"),
-            path(
-                "mandats/<int:pk>/<slug:action>/",
-                self.view(MandateActionView),
-                name="mandate_action",
-            ),
-            path("mandats/papier/", self.view(PaperMandateView), name="paper"),
-            path("lots/preparer/", self.view(PrepareBatchView), name="prepare"),
-            path("lots/<int:pk>/", self.view(BatchDetailView), name="batch"),
-            path("lots/<int:pk>/fichier/", self.view(BatchFileView), name="batch_file"),
-            path("lots/<int:pk>/<slug:action>/", self.view(BatchActionView), name="batch_action"),
-            path("retours/", self.view(ReturnImportView), name="return"),
-            path("reglages/", self.view(SettingsView), name="settings"),
-        ]
+    menu_permission = VIEW_PERMISSION
+    pages = [
+        admin_page("", "index", DirectDebitDashboardView),
+        admin_page("mandats/<int:pk>/", "mandate", MandateDetailView),
+        admin_page("mandats/<int:pk>/pdf/", "mandate_pdf", MandatePdfView),
+        admin_page("mandats/<int:pk>/<slug:action>/", "mandate_action", MandateActionView),
+        admin_page("mandats/papier/", "paper", PaperMandateView),
+        admin_page("lots/preparer/", "prepare", PrepareBatchView),
+        admin_page("lots/<int:pk>/", "batch", BatchDetailView),
+        admin_page("lots/<int:pk>/fichier/", "batch_file", BatchFileView),
+        admin_page("lots/<int:pk>/<slug:action>/", "batch_action", BatchActionView),
+        admin_page("retours/", "return", ReturnImportView),
+        admin_page("reglages/", "settings", SettingsView),
+    ]

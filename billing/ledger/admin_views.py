@@ -34,15 +34,21 @@ from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
-from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permissions import policy_registry
 
-from core.admin import CappedCountPaginator, IndexedSearchMixin
+from core import admin as core_admin
+from core.admin import (
+    CappedCountPaginator,
+    IndexedSearchMixin,
+    ScopedIndexView,
+    StaffScopedMixin,
+)
 from core.immutable import ImmutableError
 from core.money import ZERO, format_euros, quantize
+from parents.admin_views import FamilyPrefillMixin
 from parents.models import Family
 
 from . import services
@@ -85,24 +91,9 @@ def statement_url(family_id):
 # --- Scoping ---------------------------------------------------------------------------------
 
 
-class StaffScopedMixin:
-    """Gives views `scope`, a callable (user) -> queryset set by the viewset."""
+class ScopedInspectView(core_admin.ScopedInspectView):
+    """Inspect an issued document or a payment: empty fields as a dash, booleans in words."""
 
-    scope = None
-
-    def get_scoped_queryset(self):
-        return self.scope(self.request.user)
-
-
-class ScopedIndexView(IndexedSearchMixin, StaffScopedMixin, generic.IndexView):
-    # Counting stops at 10,000 rows: the exact count read every invoice of the scope.
-    paginator_class = CappedCountPaginator
-
-    def get_base_queryset(self):
-        return self.get_scoped_queryset()
-
-
-class ScopedInspectView(StaffScopedMixin, generic.InspectView):
     def get_object(self, queryset=None):
         # Cached: InspectView reads its fields before it sets self.object.
         if not hasattr(self, "_scoped_object"):
@@ -118,13 +109,10 @@ class ScopedInspectView(StaffScopedMixin, generic.InspectView):
         return value
 
 
-class ScopedHistoryView(StaffScopedMixin, HistoryView):
+class ScopedHistoryView(core_admin.ScopedHistoryView):
     """History (the audit entries the services write); issued objects link to inspect."""
 
     inspect_url_name = None
-
-    def get_base_object_queryset(self):
-        return self.get_scoped_queryset()
 
     def get_edit_url(self, instance):
         if getattr(instance, "is_draft", False):
@@ -269,19 +257,6 @@ class InvoiceIndexView(ScopedIndexView):
             )
         )
         return buttons
-
-
-class FamilyPrefillMixin:
-    """Pre-selects the family given as `?family=<pk>` (links from a statement), if in scope."""
-
-    def get_initial(self):
-        initial = super().get_initial()
-        family_id = self.request.GET.get("family", "")
-        if family_id.isdigit():
-            family = Family.objects.for_staff(self.request.user).filter(pk=family_id).first()
-            if family is not None:
-                initial["family"] = family.pk
-        return initial
 
 
 class BillingErrorFormMixin:

@@ -12,15 +12,22 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder
-from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
 
 import django_filters
 
-from core.admin import SearchableIndexViewSet, permission_menu_item
+from core.admin import (
+    AdminPagesViewSet,
+    AllChoiceFilter,
+    DateFromToFilter,
+    ScopedModelViewSet,
+    StaffChoiceFilter,
+    admin_page,
+    searchable_index_pages,
+)
 from parents.choosers import FamilyChooserFilter
 from parents.models import Structure
 
@@ -49,25 +56,26 @@ def billing_permissions():
     ]
 
 
-def _staff_structures(request):
-    return Structure.objects.for_staff(request.user)
+# The columns every export of a family's documents and payments has, in this order.
+FAMILY_EXPORT_FIELDS = ["structure.name", "family.reference", "family.name"]
+FAMILY_EXPORT_HEADINGS = {
+    "structure.name": _("Structure"),
+    "family.reference": _("Family reference"),
+    "family.name": _("Family"),
+}
 
 
 class StructureFamilyFilterSet(WagtailFilterSet):
     """Filters offering only the structures and families of the member of staff."""
 
-    structure = django_filters.ModelChoiceFilter(label=_("structure"), queryset=_staff_structures)
+    structure = StaffChoiceFilter(Structure, label=_("structure"))
     # A chooser (a search in a modal), not a <select> of every family.
     family = FamilyChooserFilter(label=_("family"))
 
 
 class InvoiceFilterSet(StructureFamilyFilterSet):
-    status = django_filters.ChoiceFilter(
-        label=_("status"), choices=DocumentStatus.choices, empty_label=_("All")
-    )
-    issue_date = django_filters.DateFromToRangeFilter(
-        label=_("issue date"), widget=DateRangePickerWidget
-    )
+    status = AllChoiceFilter(label=_("status"), choices=DocumentStatus.choices)
+    issue_date = DateFromToFilter(label=_("issue date"))
 
     class Meta:
         model = Invoice
@@ -75,9 +83,7 @@ class InvoiceFilterSet(StructureFamilyFilterSet):
 
 
 class CreditNoteFilterSet(StructureFamilyFilterSet):
-    issue_date = django_filters.DateFromToRangeFilter(
-        label=_("issue date"), widget=DateRangePickerWidget
-    )
+    issue_date = DateFromToFilter(label=_("issue date"))
 
     class Meta:
         model = CreditNote
@@ -85,12 +91,8 @@ class CreditNoteFilterSet(StructureFamilyFilterSet):
 
 
 class PaymentFilterSet(StructureFamilyFilterSet):
-    method = django_filters.ChoiceFilter(
-        label=_("method"), choices=PaymentMethod.choices, empty_label=_("All")
-    )
-    date = django_filters.DateFromToRangeFilter(
-        label=_("date received"), widget=DateRangePickerWidget
-    )
+    method = AllChoiceFilter(label=_("method"), choices=PaymentMethod.choices)
+    date = DateFromToFilter(label=_("date received"))
     needs_review = django_filters.BooleanFilter(label=_("to review"))
 
     class Meta:
@@ -98,43 +100,17 @@ class PaymentFilterSet(StructureFamilyFilterSet):
         fields = ["structure", "family", "method", "date", "needs_review"]
 
 
-class BillingModelViewSet(ModelViewSet):
-    """A ModelViewSet whose every view sees only `scope(user)`, and can switch views off.
-
-    `disabled_views` are neither routed nor linked to (their URL names are None in every
-    view), which is how credit notes and payments have no edit or delete at all. Links from
-    the admin's audit log and search open the inspect view.
+class BillingModelViewSet(ScopedModelViewSet):
+    """A scoped viewset whose objects are inspected: issued documents and payments are never
+    edited (their `disabled_views` say so), and links from the admin's audit log and search
+    open the inspect view.
     """
 
-    index_view_class = admin_views.ScopedIndexView
     inspect_view_class = admin_views.ScopedInspectView
     history_view_class = admin_views.ScopedHistoryView
     inspect_view_enabled = True
-    copy_view_enabled = False
-    add_to_reference_index = False
-    search_backend_name = None
-    form_class = None
     # Billing models are not in the reference index, so a usage view would always say 0.
     disabled_views = ("usage",)
-
-    def scope(self, user):
-        raise NotImplementedError
-
-    def get_common_view_kwargs(self, **kwargs):
-        view_kwargs = super().get_common_view_kwargs(scope=self.scope, **kwargs)
-        for name in self.disabled_views:
-            view_kwargs[f"{name}_url_name"] = None
-        return view_kwargs
-
-    def get_form_class(self, for_update=False):
-        return self.form_class
-
-    def get_urlpatterns(self):
-        return [
-            pattern
-            for pattern in super().get_urlpatterns()
-            if pattern.name not in self.disabled_views
-        ]
 
     @property
     def url_finder_class(self):
@@ -185,20 +161,13 @@ class InvoiceViewSet(BillingModelViewSet):
     search_fields = ["number", "family__name", "family__reference"]
     list_export = [
         "number",
-        "structure.name",
-        "family.reference",
-        "family.name",
+        *FAMILY_EXPORT_FIELDS,
         "issue_date",
         "due_date",
         "total",
         "get_status_display",
     ]
-    export_headings = {
-        "structure.name": _("Structure"),
-        "family.reference": _("Family reference"),
-        "family.name": _("Family"),
-        "get_status_display": _("Status"),
-    }
+    export_headings = {**FAMILY_EXPORT_HEADINGS, "get_status_display": _("Status")}
     export_filename = "factures"
     inspect_view_fields = [
         "number",
@@ -231,9 +200,6 @@ class InvoiceViewSet(BillingModelViewSet):
         ),
         FieldPanel("note"),
     ]
-
-    def scope(self, user):
-        return Invoice.objects.for_staff(user)
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(
@@ -291,19 +257,12 @@ class CreditNoteViewSet(BillingModelViewSet):
     list_export = [
         "number",
         "invoice.number",
-        "structure.name",
-        "family.reference",
-        "family.name",
+        *FAMILY_EXPORT_FIELDS,
         "issue_date",
         "total",
         "reason",
     ]
-    export_headings = {
-        "invoice.number": _("Corrected invoice"),
-        "structure.name": _("Structure"),
-        "family.reference": _("Family reference"),
-        "family.name": _("Family"),
-    }
+    export_headings = {**FAMILY_EXPORT_HEADINGS, "invoice.number": _("Corrected invoice")}
     export_filename = "avoirs"
     inspect_view_fields = [
         "number",
@@ -316,9 +275,6 @@ class CreditNoteViewSet(BillingModelViewSet):
         "billed_name",
         "total",
     ]
-
-    def scope(self, user):
-        return CreditNote.objects.for_staff(user)
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(
@@ -371,9 +327,7 @@ class PaymentViewSet(BillingModelViewSet):
     search_fields = ["family__name", "family__reference", "cheque_number", "reference"]
     list_export = [
         "date",
-        "structure.name",
-        "family.reference",
-        "family.name",
+        *FAMILY_EXPORT_FIELDS,
         "get_method_display",
         "amount",
         "cheque_number",
@@ -384,9 +338,7 @@ class PaymentViewSet(BillingModelViewSet):
         "needs_review",
     ]
     export_headings = {
-        "structure.name": _("Structure"),
-        "family.reference": _("Family reference"),
-        "family.name": _("Family"),
+        **FAMILY_EXPORT_HEADINGS,
         "get_method_display": _("Method"),
         "get_payer_kind_display": _("Paid by"),
     }
@@ -408,9 +360,6 @@ class PaymentViewSet(BillingModelViewSet):
         "recorded_by",
     ]
 
-    def scope(self, user):
-        return Payment.objects.for_staff(user)
-
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(
             reverse_url_name=self.get_url_name("reverse"),
@@ -429,7 +378,7 @@ class PaymentViewSet(BillingModelViewSet):
         ]
 
 
-class StatementViewSet(SearchableIndexViewSet):
+class StatementViewSet(AdminPagesViewSet):
     """Family statements: a list of the director's families, and each family's account."""
 
     name = "billing_statements"
@@ -437,28 +386,23 @@ class StatementViewSet(SearchableIndexViewSet):
     icon = "list-ul"
     menu_label = _("Family statements")
     menu_order = 400
-    menu_item_class = permission_menu_item(admin_views.STATEMENT_PERMISSION)
-    index_view_class = admin_views.StatementFamilyIndexView
-
-    def get_urlpatterns(self):
-        return [
-            *self.get_index_urlpatterns(),
-            path(
-                "<int:family_id>/releve/",
-                self.construct_view(
-                    admin_views.StatementView,
-                    index_url_name=self.get_url_name("index"),
-                    payment_add_url_name="payments:add",
-                    invoice_add_url_name="invoices:add",
-                    invoice_pdf_url_name="invoices:pdf",
-                    credit_note_pdf_url_name="credit_notes:pdf",
-                    invoice_inspect_url_name="invoices:inspect",
-                    credit_note_inspect_url_name="credit_notes:inspect",
-                    payment_inspect_url_name="payments:inspect",
-                ),
-                name="statement",
-            ),
-        ]
+    menu_permission = admin_views.STATEMENT_PERMISSION
+    pages = [
+        *searchable_index_pages(admin_views.StatementFamilyIndexView),
+        admin_page(
+            "<int:family_id>/releve/",
+            "statement",
+            admin_views.StatementView,
+            index="index",
+            payment_add="payments:add",
+            invoice_add="invoices:add",
+            invoice_pdf="invoices:pdf",
+            credit_note_pdf="credit_notes:pdf",
+            invoice_inspect="invoices:inspect",
+            credit_note_inspect="credit_notes:inspect",
+            payment_inspect="payments:inspect",
+        ),
+    ]
 
 
 class BillingViewSetGroup(ViewSetGroup):

@@ -8,13 +8,17 @@ through `register()`.
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
-from wagtail.admin.filters import DateRangePickerWidget
 from wagtail.admin.ui.tables import Column
 
-import django_filters
+from core.admin import AllChoiceFilter, DateFromToFilter
 
 from ..ledger import admin_views
-from ..ledger.viewsets import BillingModelViewSet, StructureFamilyFilterSet
+from ..ledger.viewsets import (
+    FAMILY_EXPORT_FIELDS,
+    FAMILY_EXPORT_HEADINGS,
+    BillingModelViewSet,
+    StructureFamilyFilterSet,
+)
 from .models import PaymentAttempt
 
 
@@ -24,12 +28,8 @@ def payment_attempt_permissions():
 
 
 class PaymentAttemptFilterSet(StructureFamilyFilterSet):
-    status = django_filters.ChoiceFilter(
-        label=_("status"), choices=PaymentAttempt.Status.choices, empty_label=_("All")
-    )
-    created_at = django_filters.DateFromToRangeFilter(
-        label=_("started at"), widget=DateRangePickerWidget
-    )
+    status = AllChoiceFilter(label=_("status"), choices=PaymentAttempt.Status.choices)
+    created_at = DateFromToFilter(label=_("started at"))
 
     class Meta:
         model = PaymentAttempt
@@ -57,9 +57,7 @@ class PaymentAttemptViewSet(BillingModelViewSet):
     search_fields = ["family__name", "family__reference", "payment_intent_id"]
     list_export = [
         "created_at",
-        "structure.name",
-        "family.reference",
-        "family.name",
+        *FAMILY_EXPORT_FIELDS,
         "amount",
         "balance_due",
         "get_status_display",
@@ -68,12 +66,7 @@ class PaymentAttemptViewSet(BillingModelViewSet):
         "failure_code",
         "failure_message",
     ]
-    export_headings = {
-        "structure.name": _("Structure"),
-        "family.reference": _("Family reference"),
-        "family.name": _("Family"),
-        "get_status_display": _("Status"),
-    }
+    export_headings = {**FAMILY_EXPORT_HEADINGS, "get_status_display": _("Status")}
     export_filename = "paiements-en-ligne"
     inspect_view_fields = [
         "created_at",

@@ -3,22 +3,20 @@ a reminder today, paused families, and the reminder letter to print for a family
 e-mail. Families are looked up within the structures of the member of staff only.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.viewsets.base import ViewSet
 
-from core.admin import permission_menu_item
-from parents.models import Family, Structure
+from core.admin import AdminPagesViewSet, PermissionRequiredMixin, admin_page
+from parents.admin_views import StaffStructureMixin
+from parents.models import Family
 
 from . import services
 from .forms import PauseForm
@@ -29,28 +27,13 @@ SEND_PERMISSION = "billing.add_reminder"
 PAUSE_PERMISSION = "billing.add_reminderpause"
 
 
-class ReminderAdminMixin(WagtailAdminTemplateMixin):
-    permission_required = VIEW_PERMISSION
+class ReminderAdminMixin(PermissionRequiredMixin, StaffStructureMixin, WagtailAdminTemplateMixin):
+    permission = VIEW_PERMISSION
     url_names = None
     header_icon = "mail"
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm(self.permission_required):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def structures(self):
-        return Structure.objects.for_staff(self.request.user).order_by("name")
-
     def families(self):
         return Family.objects.for_staff(self.request.user)
-
-    @cached_property
-    def structure(self):
-        wanted = self.request.GET.get("structure") or self.request.POST.get("structure")
-        if wanted:
-            return get_object_or_404(self.structures(), pk=wanted if wanted.isdigit() else 0)
-        return self.structures().first()
 
     def index_url(self, structure):
         return f"{reverse(self.url_names['index'])}?structure={structure.pk}"
@@ -92,7 +75,7 @@ class ReminderDashboardView(ReminderAdminMixin, TemplateView):
 
 class SendDueView(ReminderAdminMixin, View):
     http_method_names = ["post"]
-    permission_required = SEND_PERMISSION
+    permission = SEND_PERMISSION
 
     def post(self, request):
         structure = self.structure
@@ -107,7 +90,7 @@ class SendDueView(ReminderAdminMixin, View):
 
 class PauseView(ReminderAdminMixin, View):
     http_method_names = ["post"]
-    permission_required = PAUSE_PERMISSION
+    permission = PAUSE_PERMISSION
 
     def post(self, request, family_id, action):
         family = get_object_or_404(self.families(), pk=family_id)
@@ -142,23 +125,17 @@ class LetterView(ReminderAdminMixin, View):
         return response
 
 
-class ReminderAdminViewSet(ViewSet):
+class ReminderAdminViewSet(AdminPagesViewSet):
     name = "payment_reminders"
     url_prefix = "facturation/relances"
     icon = "mail"
     menu_label = gettext_lazy("Payment reminders")
     menu_order = 460
     add_to_admin_menu = True
-    menu_item_class = permission_menu_item(VIEW_PERMISSION)
-
-    def view(self, view_class):
-        names = {key: self.get_url_name(key) for key in ("index", "send", "pause", "letter")}
-        return view_class.as_view(url_names=names)
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.view(ReminderDashboardView), name="index"),
-            path("envoyer/", self.view(SendDueView), name="send"),
-            path("famille/<int:family_id>/lettre/", self.view(LetterView), name="letter"),
-            path("famille/<int:family_id>/<slug:action>/", self.view(PauseView), name="pause"),
-        ]
+    menu_permission = VIEW_PERMISSION
+    pages = [
+        admin_page("", "index", ReminderDashboardView),
+        admin_page("envoyer/", "send", SendDueView),
+        admin_page("famille/<int:family_id>/lettre/", "letter", LetterView),
+        admin_page("famille/<int:family_id>/<slug:action>/", "pause", PauseView),
+    ]
