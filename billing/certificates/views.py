@@ -94,6 +94,10 @@ def describe_row(row):
     category = Category(row["category"]).label if row["category"] in Category.values else ""
     if row["counted"]:
         reason = ""
+    elif row["reason"] == Reason.LATER_YEAR and row["category"] in REASON_LABELS:
+        # A meal (or any charge that is not care) paid now for another year is counted in
+        # no certificate: saying it counts next year would be false.
+        reason = _("Not counted, in any year. %(why)s") % {"why": REASON_LABELS[row["category"]]}
     elif row["reason"] == Reason.LATER_YEAR:
         reason = _(
             "Counts in the certificate for %(year)s: the care or the payment is in %(year)s."

@@ -425,9 +425,22 @@ class Payment(GuardedModel):
 
     @property
     def label(self):
-        """As on the manual's account page: "Règlement Chèques 9038108"."""
-        detail = self.cheque_number or self.reference
-        method = PAYMENT_LABELS.get(self.method, self.get_method_display())
+        """As on the manual's account page: "Règlement Chèques 9038108", in the language in
+        force when it is read.
+
+        A card payment's reference is the payment processor's identifier: staff read it in
+        the reference field, families never need it. A reference that repeats the method
+        ("CESU 2025-03-1187" for a CESU payment) loses the repeated word.
+        """
+        method = str(PAYMENT_LABELS.get(self.method, self.get_method_display()))
+        detail = self.cheque_number or (
+            "" if self.method == PaymentMethod.CARD_ONLINE else self.reference
+        )
+        if detail:
+            for word in {method, str(self.method), self.get_method_display()}:
+                if detail.casefold().startswith(word.casefold() + " "):
+                    detail = detail[len(word) :].strip()
+                    break
         return " ".join(str(part) for part in (_("Payment"), method, detail) if part)
 
     @property
@@ -552,6 +565,10 @@ class LedgerEntryQuerySet(models.QuerySet):
     def for_family(self, family):
         return self.filter(family=family)
 
+    def with_documents(self):
+        """What `display_label` reads, in the same query."""
+        return self.select_related("invoice", "credit_note", "payment", "reversal", "child")
+
 
 class LedgerEntry(models.Model):
     """One row of a family's account (journal): what the parent's "Liste de vos opérations"
@@ -602,6 +619,36 @@ class LedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.label}"
+
+    @property
+    def display_label(self):
+        """The row as the reader's language says it, built from the document or payment
+        it records; `label` keeps the words written when the row was (in the site's
+        language), and stays the fallback for rows that point to nothing.
+
+        Rows of one document for several children say which child each one is for.
+        Read through `with_documents()`, or each row costs queries.
+        """
+        if self.kind == self.Kind.INVOICE and self.invoice_id:
+            text = _("Invoice %(number)s") % {"number": self.invoice.number}
+        elif self.kind == self.Kind.CREDIT_NOTE and self.credit_note_id:
+            text = _("Credit note %(number)s") % {"number": self.credit_note.number}
+        elif self.kind == self.Kind.PAYMENT and self.payment_id:
+            text = self.payment.label
+        elif self.kind == self.Kind.REVERSAL and self.reversal_id:
+            text = (
+                _("Refund of %(payment)s")
+                if self.reversal.reason == PaymentReversal.Reason.REFUND
+                else _("Reversal of %(payment)s")
+            ) % {"payment": self.payment.label}
+        else:
+            return self.label
+        if self.child_id:
+            text = _("%(operation)s for %(child)s") % {
+                "operation": text,
+                "child": self.child.first_name,
+            }
+        return text
 
 
 # --- Online card payment (Stripe) -------------------------------------------------------------
