@@ -63,20 +63,20 @@ def assert_the_manuals_account_page(client):
 
     rows, links = operation_rows(response)
     assert [row[:5] for row in rows] == [
-        ("Facture 2L2012/0268EN", "23/04/2012", "14,38 €", "", "36,07 €"),
-        ("Facture 2L2012/0156EN", "03/04/2012", "3,59 €", "", "21,69 €"),
-        ("Facture 2L2012/0156EN", "03/04/2012", "18,10 €", "", "18,10 €"),
+        ("Facture 2L2012/0268EN pour Hugo", "23/04/2012", "14,38 €", "", "36,07 €"),
+        ("Facture 2L2012/0156EN pour Léa", "03/04/2012", "3,59 €", "", "21,69 €"),
+        ("Facture 2L2012/0156EN pour Hugo", "03/04/2012", "18,10 €", "", "18,10 €"),
         ("Règlement Chèques 9038108", "22/03/2012", "", "7,72 €", "0,00 €"),
-        ("Facture 2L2012/0038EN", "09/03/2012", "7,72 €", "", "7,72 €"),
+        ("Facture 2L2012/0038EN pour Hugo", "09/03/2012", "7,72 €", "", "7,72 €"),
     ]
     # The download column: a PDF link named after its row for screen readers, none for
     # the payment.
     assert [row[5] for row in rows] == [
-        "PDF — Facture 2L2012/0268EN",
-        "PDF — Facture 2L2012/0156EN",
-        "PDF — Facture 2L2012/0156EN",
+        "PDF — Facture 2L2012/0268EN pour Hugo",
+        "PDF — Facture 2L2012/0156EN pour Léa",
+        "PDF — Facture 2L2012/0156EN pour Hugo",
         "",
-        "PDF — Facture 2L2012/0038EN",
+        "PDF — Facture 2L2012/0038EN pour Hugo",
     ]
     assert links == [
         [pdf_link("2L2012/0268EN")],
