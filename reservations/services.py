@@ -186,19 +186,21 @@ def eligibility_refusal(child, outing, booked_days):
     if booked_days >= outing.min_days_in_week:
         return None
     monday = outing.week[0]
-    return ngettext(
-        "%(outing)s is open to children booked at least %(min)s day in the week of "
-        "%(monday)s; %(child)s is booked %(count)s.",
-        "%(outing)s is open to children booked at least %(min)s days in the week of "
-        "%(monday)s; %(child)s is booked %(count)s.",
+    rule = ngettext(
+        "%(outing)s is open to children booked at least %(min)s day in the week of %(monday)s",
+        "%(outing)s is open to children booked at least %(min)s days in the week of %(monday)s",
         outing.min_days_in_week,
-    ) % {
-        "outing": outing.name,
-        "min": outing.min_days_in_week,
-        "monday": day_label(monday),
-        "child": child.first_name,
-        "count": booked_days,
-    }
+    ) % {"outing": outing.name, "min": outing.min_days_in_week, "monday": day_label(monday)}
+    # Its own plural: the child's count is not the rule's ("Hugo has no day booked").
+    if booked_days:
+        booked = ngettext(
+            "%(child)s has %(count)s day booked that week.",
+            "%(child)s has %(count)s days booked that week.",
+            booked_days,
+        ) % {"child": child.first_name, "count": booked_days}
+    else:
+        booked = _("%(child)s has no day booked that week.") % {"child": child.first_name}
+    return _("%(rule)s; %(booked)s") % {"rule": rule, "booked": booked}
 
 
 def _check_can_take(child, slot):
