@@ -426,22 +426,9 @@ class Payment(GuardedModel):
     @property
     def label(self):
         """As on the manual's account page: "Règlement Chèques 9038108", in the language in
-        force when it is read.
-
-        A card payment's reference is the payment processor's identifier: staff read it in
-        the reference field, families never need it. A reference that repeats the method
-        ("CESU 2025-03-1187" for a CESU payment) loses the repeated word.
+        force when it is read (see `payment_label`).
         """
-        method = str(PAYMENT_LABELS.get(self.method, self.get_method_display()))
-        detail = self.cheque_number or (
-            "" if self.method == PaymentMethod.CARD_ONLINE else self.reference
-        )
-        if detail:
-            for word in {method, str(self.method), self.get_method_display()}:
-                if detail.casefold().startswith(word.casefold() + " "):
-                    detail = detail[len(word) :].strip()
-                    break
-        return " ".join(str(part) for part in (_("Payment"), method, detail) if part)
+        return payment_label(self.method, self.cheque_number or self.reference)
 
     @property
     def reversed_amount(self):
@@ -458,6 +445,23 @@ PAYMENT_LABELS = {
     PaymentMethod.ANCV: _("ANCV"),
     PaymentMethod.DIRECT_DEBIT: _("Direct debit"),
 }
+
+
+def payment_label(method, detail=""):
+    """ "Règlement Chèques 9038108": the word, the method, then the cheque number or reference.
+
+    A card payment's reference is the payment processor's identifier: staff read it in the
+    reference field, families never need it. A reference that repeats the method ("CESU
+    2025-03-1187" for a CESU payment) loses the repeated word.
+    """
+    method_label = str(PAYMENT_LABELS.get(method, method))
+    if method == PaymentMethod.CARD_ONLINE:
+        detail = ""
+    for word in {method_label, str(method)}:
+        if detail.casefold().startswith(word.casefold() + " "):
+            detail = detail[len(word) :].strip()
+            break
+    return " ".join(part for part in (str(_("Payment")), method_label, detail) if part)
 
 
 class PaymentReversal(GuardedModel):

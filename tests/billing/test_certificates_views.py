@@ -148,6 +148,25 @@ def test_a_meal_paid_for_next_year_is_never_said_to_count(parent_client, family,
     assert content.count("Compté dans l'attestation") == 1
 
 
+def test_the_detail_names_payments_like_the_account_page(parent_client, family, guardian, leo):
+    invoice(family, date(2025, 3, 31), care(leo, "30.00", date(2025, 3, 5)))
+    pay(family, "20.00", date(2025, 4, 2), PaymentMethod.CARD_ONLINE, reference="pi_y3ZiwaDXJ6Pz00")
+    pay(family, "10.00", date(2025, 4, 3), PaymentMethod.CESU, reference="CESU 2025-03-1187")
+    issue_attestations(2025, families=Family.objects.filter(pk=family.pk))
+    publish_attestations(family.structure, 2025, today=date(2026, 4, 2), notify=False)
+    certificate = Certificate.objects.get(family=family)
+    url = reverse("billing:certificate-detail", args=[certificate.pk])
+
+    content = text(parent_client.get(url))
+
+    assert "Règlement Carte en ligne 30,00 €" not in content  # amounts are per row
+    assert "Règlement Carte en ligne" in content and "pi_y3ZiwaDXJ6Pz00" not in content
+    assert "Règlement CESU 2025-03-1187" in content and "CESU CESU" not in content
+    parent_client.cookies["django_language"] = "en"
+    content = text(parent_client.get(url))
+    assert "Payment Online card" in content and "Payment CESU 2025-03-1187" in content
+
+
 def test_the_pdf_is_downloaded_from_storage(parent_client, published):
     response = parent_client.get(reverse("billing:certificate-pdf", args=[published.pk]))
 

@@ -116,9 +116,9 @@ def assert_the_other_demo_account(client):
     # BERNARD pays by direct debit: one debit on 5 November 2026, October's invoice next.
     assert [row[:5] for row in rows] == [
         ("Règlement Prélèvement", "05/11/2026", "", "30,80 €", "38,10 €"),
-        ("Facture LV2026/0002", "02/11/2026", "38,10 €", "", "68,90 €"),
+        ("Facture LV2026/0002 pour Nina", "02/11/2026", "38,10 €", "", "68,90 €"),
         ("Règlement Espèces", "12/10/2026", "", "20,00 €", "30,80 €"),
-        ("Facture LV2026/0001", "05/10/2026", "50,80 €", "", "50,80 €"),
+        ("Facture LV2026/0001 pour Nina", "05/10/2026", "50,80 €", "", "50,80 €"),
     ]
     assert balance_sentence(response) == f"Solde débiteur au {french_today()} : 38,10 €"
     content = response.content.decode()

@@ -122,7 +122,8 @@ def test_english_pages_leave_no_french_behind(parent_client, url_name):
     assert [word for word in FRENCH_WORDS if word in content] == []
 
 
-def test_the_english_public_home_page_says_family_area(client, home):
+@pytest.mark.usefixtures("home")
+def test_the_english_public_home_page_says_family_area(client):
     client.cookies["django_language"] = "en"
     content = client.get("/").content.decode()
     assert "Family area — log in" in content
