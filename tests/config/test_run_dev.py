@@ -120,3 +120,33 @@ def test_a_localstripe_port_taken_by_another_program_is_refused(tmp_path):
     assert result.returncode == 1
     assert f"Port {port + 420} (localstripe) is already in use" in result.stderr
     assert "LOCALSTRIPE_PORT=<free port> make run" in result.stderr
+
+
+def test_missing_debian_packages_are_shown_not_installed_with_sudo(tmp_path):
+    """Not root: the command to run is printed and make stops; sudo is never called."""
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    for name, body in {
+        "id": "echo 1000",
+        "ldconfig": "true",  # no Pango known to the linker
+        "sudo": f"touch {tmp_path / 'sudo-called'}",
+        "apt-get": f"touch {tmp_path / 'apt-called'}",
+    }.items():
+        (stubs / name).write_text(f"#!/bin/sh\n{body}\n")
+        (stubs / name).chmod(0o755)
+    env = {**os.environ, "PATH": f"{stubs}:{os.environ['PATH']}"}
+
+    result = subprocess.run(  # noqa: S603 - our own script
+        ["bash", str(ROOT / "scripts" / "system-deps.sh"), "run"],  # noqa: S607
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 1
+    assert "libpango-1.0-0 libpangoft2-1.0-0" in result.stderr
+    assert "sudo apt-get update && sudo apt-get install" in result.stderr
+    # What only the tests need is not asked for by `make run`.
+    assert "chromium" not in result.stderr and "gettext" not in result.stderr
+    assert not (tmp_path / "sudo-called").exists() and not (tmp_path / "apt-called").exists()
