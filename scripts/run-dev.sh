@@ -19,8 +19,10 @@ LOCALSTRIPE_PORT="${LOCALSTRIPE_PORT:-$((PORT + 420))}"
 export PORT SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"
 
 port_free() {
+  # SO_REUSEADDR as the servers themselves: a port left in TIME_WAIT by the last run is free.
   "$PY" -c 'import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:

@@ -34,7 +34,11 @@ def free_port_pair():
 
 
 def port_is_free(port):
+    """Nothing listens on it (connections of a stopped server left in TIME_WAIT do not count,
+    as for the servers, which bind with SO_REUSEADDR).
+    """
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
