@@ -258,7 +258,12 @@ def test_an_absence_is_justified_with_a_document(
     calendar = page_text(parent_client.get(setup.url(lea)))
     assert "Justifier une absence" in calendar
     url = reverse("reservations:justify-absence", args=(booking.pk,))
-    assert "Envoyer le justificatif" in page_text(parent_client.get(url))
+    page = page_text(parent_client.get(url))
+    assert "Envoyer le justificatif" in page
+    # The window ends at midnight: the page gives the last day, to its last minute.
+    last_day = yesterday_wednesday + timedelta(days=booking.day.period.justification_days)
+    assert f"jusqu'au {format_date(last_day)} à 23 h 59." in page
+    assert "00:00" not in page
     wrong = SimpleUploadedFile("certificat.pdf", b"not a pdf", content_type="application/pdf")
     response = parent_client.post(url, {"reason": "Angine", "document": wrong})
     assert "Ce fichier n'est pas un PDF, JPEG ou PNG lisible." in page_text(response)
