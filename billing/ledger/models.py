@@ -437,7 +437,7 @@ class Payment(GuardedModel):
 
 # How a payment method reads on the account page ("Règlement Chèques 9038108").
 PAYMENT_LABELS = {
-    PaymentMethod.CHEQUE: _("Cheques"),
+    PaymentMethod.CHEQUE: _("Cheque"),
     PaymentMethod.CASH: _("Cash"),
     PaymentMethod.CARD_ONLINE: _("Online card"),
     PaymentMethod.TRANSFER: _("Transfer"),
@@ -461,7 +461,9 @@ def payment_label(method, detail=""):
         if detail.casefold().startswith(word.casefold() + " "):
             detail = detail[len(word) :].strip()
             break
-    return " ".join(part for part in (str(_("Payment")), method_label, detail) if part)
+    if detail:
+        return _("%(method)s payment %(detail)s") % {"method": method_label, "detail": detail}
+    return _("%(method)s payment") % {"method": method_label}
 
 
 class PaymentReversal(GuardedModel):

@@ -164,7 +164,7 @@ def test_the_detail_names_payments_like_the_account_page(parent_client, family, 
     assert "Règlement CESU 2025-03-1187" in content and "CESU CESU" not in content
     parent_client.cookies["django_language"] = "en"
     content = text(parent_client.get(url))
-    assert "Payment Online card" in content and "Payment CESU 2025-03-1187" in content
+    assert "Online card payment" in content and "CESU payment 2025-03-1187" in content
 
 
 def test_the_pdf_is_downloaded_from_storage(parent_client, published):

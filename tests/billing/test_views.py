@@ -266,8 +266,8 @@ def test_operation_labels_say_what_a_parent_needs_and_nothing_more(
     parent_client.cookies["django_language"] = "en"
     rows, _links = operation_rows(parent_client.get(ACCOUNT))
     assert [row[:3] for row in rows] == [
-        ("Payment CESU 2025-03-1187", "06/04/2012", ""),
-        ("Payment Online card", "05/04/2012", ""),
+        ("CESU payment 2025-03-1187", "06/04/2012", ""),
+        ("Online card payment", "05/04/2012", ""),
         (f"Invoice {number} for Léa", "03/04/2012", "€3.59"),
         (f"Invoice {number} for Hugo", "03/04/2012", "€18.10"),
     ]
