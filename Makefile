@@ -4,10 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The settings derive SITE_URL (links in e-mails, the API's URLs) from PORT.
+export PORT
 PG_URL ?= postgres://postgres@127.0.0.1:5432/portail_familles
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format migrations-check messages makemessages install system-deps postgres test-sqlite test-postgres clean
+.PHONY: run test bench lint format migrations-check messages makemessages install run-deps system-deps postgres test-sqlite test-postgres clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,23 +22,33 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
+# What `make run` needs from Debian (WeasyPrint's libraries), then what the tests add.
+run-deps:
+	@bash scripts/system-deps.sh run
+
 system-deps:
-	@bash scripts/system-deps.sh
+	@bash scripts/system-deps.sh test
 
 postgres:
 	@bash scripts/ensure-postgres.sh
 
+# GNU gettext when present, else polib: `make run` does not need gettext.
 messages: install
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	@if command -v msgfmt >/dev/null; then \
+	  $(PY) manage.py compilemessages --ignore=.venv -v 0; \
+	else \
+	  $(PY) scripts/compile_messages.py; \
+	fi
 
 makemessages: install
 	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=bench --ignore=tests --no-obsolete
 
-run: install system-deps messages
+run: install run-deps messages
+	@bash scripts/run-dev.sh --check-ports
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py load_demo_data
 	@echo "Portail Familles: http://127.0.0.1:$(PORT)/  (family area: /espace-famille/, admin: /admin/)"
-	PORT=$(PORT) bash scripts/run-dev.sh
+	@exec bash scripts/run-dev.sh
 
 lint: install
 	$(VENV)/bin/ruff check .

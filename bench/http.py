@@ -39,7 +39,7 @@ VAR = ROOT / "var" / "bench-http"
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 PG_HOST, PG_PORT = "127.0.0.1", 5432
-PARENT_PASSWORD = "ParentDemo-2026!"  # noqa: S105 - the published demo password
+PARENT_PASSWORD = "Vacances-Loisirs-2026"  # noqa: S105 - the published demo password
 HISTORY = 2000
 
 # (key, label, target share of hello-world, whose session: None = anonymous)

@@ -3,6 +3,8 @@
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils import translation
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
@@ -18,7 +20,10 @@ def line_amount(quantity, unit_price):
 
 
 def format_euros(value, *, signed=False):
-    """French display: "36,07 €", "1 234,50 €" (spaces group thousands, comma for cents)."""
+    """An amount as the reader's language writes it: "1 234,50 €" in French (spaces group
+    thousands, comma for cents, the manual's format, also for whole amounts: "15,00 €"),
+    "€1,234.50" in English. Without an active language, the site's (French).
+    """
     if value is None:
         return ""
     value = quantize(value)
@@ -28,6 +33,8 @@ def format_euros(value, *, signed=False):
     while units:
         groups.insert(0, units[-3:])
         units = units[:-3]
+    if (translation.get_language() or "fr").startswith("en"):
+        return f"{sign}€{','.join(groups)}.{cents}"
     return f"{sign}{' '.join(groups)},{cents} €"
 
 

@@ -103,7 +103,7 @@ def display_value(key, value):
     """A value as a person reads it: Yes/No, a French date, or the text."""
     from datetime import date
 
-    from django.utils.formats import date_format
+    from core.dates import format_date
 
     field = FIELDS_BY_KEY.get(key)
     if value in (None, ""):
@@ -112,7 +112,7 @@ def display_value(key, value):
         return _("Yes") if value else _("No")
     if field and field.kind == "date":
         try:
-            return date_format(date.fromisoformat(value), "j F Y")
+            return format_date(date.fromisoformat(value))
         except (TypeError, ValueError):
             return str(value)
     return str(value)

@@ -3,6 +3,8 @@ as a help page, and the accessibility statement. Idempotent: a page is only revi
 republished when its content differs from what is below.
 """
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 
 from wagtail.coreutils import get_supported_content_language_variant
@@ -77,6 +79,7 @@ def _home_page():
         Site.objects.create(
             hostname="localhost", root_page=home, is_default_site=True, site_name="Portail Familles"
         )
+    _point_site_at_site_url()
     association = Association.objects.first()
     if association is not None:
         _publish(
@@ -85,6 +88,20 @@ def _home_page():
             f"{association.name}.</p>",
         )
     return home
+
+
+def _point_site_at_site_url():
+    """The default Wagtail Site answers at SITE_URL, so that the pages' absolute URLs (the
+    content API's `html_url`, links in e-mails) name the server actually running, not
+    "localhost" on port 80.
+    """
+    address = urlsplit(settings.SITE_URL)
+    hostname = address.hostname or "localhost"
+    port = address.port or (443 if address.scheme == "https" else 80)
+    site = Site.objects.get(is_default_site=True)
+    if (site.hostname, site.port) != (hostname, port):
+        site.hostname, site.port = hostname, port
+        site.save(update_fields=["hostname", "port"])
 
 
 def _help_page(parent, title, slug, introduction, body):

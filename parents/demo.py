@@ -7,14 +7,25 @@ import base64
 from datetime import date
 
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from .models import Association, Child, Family, Guardian, Structure, User
 from .roles import DIRECTION_GROUP, setup_roles
 
-PARENT_PASSWORD = "ParentDemo-2026!"  # noqa: S105
-DIRECTOR_PASSWORD = "DirecteurDemo-2026!"  # noqa: S105
+# Published passwords that pass the site's own rules (12 characters or more, not common,
+# not like the username): a visitor trying the demo sees the rules a parent meets.
+PARENT_PASSWORD = "Vacances-Loisirs-2026"  # noqa: S105
+DIRECTOR_PASSWORD = "Tableau-Centre-2026"  # noqa: S105
 DIRECTOR_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - demo only, printed
 DIRECTOR_BACKUP_CODES = ["brax-0001", "brax-0002", "brax-0003", "brax-0004", "brax-0005"]
+
+
+def born(age, month, day):
+    """A birth date giving `age` (or `age` - 1 before the birthday) this year: the demo
+    children stay the age of the centre's children (3 to 11) whatever the year. Only the
+    year moves, so reloading the demo changes nothing within a year.
+    """
+    return date(timezone.localdate().year - age, month, day)
 
 
 def _user(username, password, **fields):
@@ -94,7 +105,7 @@ def load():
         last_name="DUPONT",
         email="parent.demo@example.org",
     )
-    for first_name, birth_date in (("Léa", date(2007, 5, 14)), ("Hugo", date(2009, 9, 2))):
+    for first_name, birth_date in (("Léa", born(9, 5, 14)), ("Hugo", born(7, 9, 2))):
         Child.objects.update_or_create(
             family=dupont,
             first_name=first_name,
@@ -129,7 +140,7 @@ def load():
     Child.objects.update_or_create(
         family=bernard,
         first_name="Nina",
-        defaults={"last_name": "BERNARD", "birth_date": date(2018, 3, 21)},
+        defaults={"last_name": "BERNARD", "birth_date": born(8, 3, 21)},
     )
 
     setup_roles()

@@ -15,13 +15,13 @@ from .models import User
 
 class FamilyLoginForm(AuthenticationForm):
     username = forms.CharField(
-        label=_("Identifiant or email address"),
+        label=_("Username or email address"),
         max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     error_messages = {
         "invalid_login": _(
-            "Incorrect identifiant or password. Both fields are case-sensitive for the password."
+            "Incorrect username or password. Both fields are case-sensitive for the password."
         ),
         "inactive": _("This account is inactive."),
     }

@@ -90,7 +90,19 @@ class FamilyLoginView(auth_views.LoginView):
 
 
 class FamilyLogoutView(auth_views.LogoutView):
-    """POST only (Django's own rule): a link or an image cannot log a parent out."""
+    """POST only (Django's own rule): a link or an image cannot log a parent out.
+
+    The page one lands on (the login page) says that the logout happened: on a shared
+    computer, the next person sees that the session is closed.
+    """
+
+    def post(self, request, *args, **kwargs):
+        was_logged_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if was_logged_in:
+            # Added after the session is flushed: the message travels in its own cookie.
+            messages.success(request, _("You are logged out. See you soon in the family area!"))
+        return response
 
 
 class AdminLogoutView(WagtailLogoutView):
@@ -230,7 +242,7 @@ class InvitationView(FamilyPasswordResetConfirmView):
         response = super().form_valid(form)
         messages.success(
             self.request,
-            _("Your password is saved. Log in with your identifiant %(username)s.")
+            _("Your password is saved. Log in with your username %(username)s.")
             % {"username": form.user.get_username()},
         )
         return response

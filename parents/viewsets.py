@@ -205,7 +205,7 @@ class GuardianViewSet(ScopedModelViewSet):
         "__str__",
         "family",
         "email",
-        Column("user.username", label=capfirst(_("identifiant"))),
+        Column("user.username", label=capfirst(_("username"))),
         "invited_at",
     ]
     filterset_class = GuardianFilterSet

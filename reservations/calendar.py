@@ -13,6 +13,8 @@ from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.dates import day_number, format_time
+
 from .deadlines import PARIS
 from .models import AgeGroup, Booking, Slot, WaitingListEntry
 from .services import can_justify, eligibility_refusal, occupancy, waiting_positions
@@ -29,7 +31,8 @@ class DayLabels:
 
     def day(self, value):
         return (
-            f"{self.weekdays[value.weekday()]} {value.day} {self.months[value.month]} {value.year}"
+            f"{self.weekdays[value.weekday()]} {day_number(value.day)} "
+            f"{self.months[value.month]} {value.year}"
         )
 
     def until(self, moment):
@@ -37,8 +40,12 @@ class DayLabels:
         if (local.hour, local.minute, local.second) == (0, 0, 0):
             # "Until Saturday, 00:00" reads as a day too late: say the evening before.
             local -= timedelta(minutes=1)
-        text = f"{self.weekdays[local.weekday()]} {local.day} {self.months[local.month]}"
-        return _("Until %(moment)s") % {"moment": f"{text}, {local:%H:%M}"}
+        text = (
+            f"{self.weekdays[local.weekday()]} {day_number(local.day)} {self.months[local.month]}"
+        )
+        return _("Until %(moment)s") % {
+            "moment": _("%(date)s at %(time)s") % {"date": text, "time": format_time(local)}
+        }
 
 
 # Families see the days from four weeks ago on: recent ones for absences, the rest in the

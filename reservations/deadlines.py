@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.dates import format_time
+
 PARIS = ZoneInfo("Europe/Paris")
 
 WEEKDAY_BEFORE = "weekday_before"
@@ -84,7 +86,7 @@ class DeadlineRule:
         return local_datetime(self.deadline_date(day), self.at)
 
     def describe(self):
-        at = self.at.strftime("%H:%M")
+        at = format_time(self.at)
         if self.kind == WEEKDAY_BEFORE:
             return _("the %(weekday)s before at %(time)s") % {
                 "weekday": weekday_name(self.weekday).lower(),

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from family_file.models import FamilyQuotient
+from parents.demo import born as demo_born
 from parents.models import Child, Family, Structure, User
 
 from . import services
@@ -40,12 +41,14 @@ BRACKETS = [
     ("QF 601 à 1000", Decimal("601")),
     ("QF plus de 1000", Decimal("1001")),
 ]
+# (reference, name, first name, (age this year, birth month, day)): ages of the centre's
+# children whatever the year (parents.demo.born).
 OTHER_FAMILIES = [
-    ("DEM001", "GARCIA", "Jules", date(2017, 4, 3)),
-    ("DEM002", "PETIT", "Inès", date(2018, 1, 19)),
-    ("DEM003", "DURAND", "Adam", date(2016, 11, 7)),
-    ("DEM004", "LEROY", "Chloé", date(2019, 6, 30)),
-    ("DEM005", "MOREAU", "Nathan", date(2017, 9, 12)),
+    ("DEM001", "GARCIA", "Jules", (9, 4, 3)),
+    ("DEM002", "PETIT", "Inès", (8, 1, 19)),
+    ("DEM003", "DURAND", "Adam", (10, 11, 7)),
+    ("DEM004", "LEROY", "Chloé", (7, 6, 30)),
+    ("DEM005", "MOREAU", "Nathan", (9, 9, 12)),
 ]
 
 
@@ -139,7 +142,7 @@ def load():
         child, _ = Child.objects.update_or_create(
             family=family,
             first_name=first_name,
-            defaults={"last_name": name, "birth_date": born},
+            defaults={"last_name": name, "birth_date": demo_born(*born)},
         )
         others.append(child)
 

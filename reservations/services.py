@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Q
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -32,6 +32,7 @@ from wagtail.log_actions import log
 
 from billing.ledger import services as billing
 from billing.models import Category, Invoice
+from core.dates import format_date, format_deadline
 from family_file import services as family_file_services
 from family_file.models import FamilyQuotient
 from parents.models import Child, Family
@@ -60,14 +61,15 @@ class BookingError(ValidationError):
 
 
 def day_label(value):
-    """ "mercredi 2 décembre 2026" in the active language."""
-    return formats.date_format(value, "l j F Y")
+    """ "mercredi 2 décembre 2026" in the active language ("1er" in French)."""
+    return format_date(value, "l j F Y")
 
 
 def moment_label(value):
-    """ "lundi 30 novembre 2026 à 10:00", local time at the centre."""
-    local = value.astimezone(deadlines.PARIS)
-    return _("%(day)s at %(time)s") % {"day": day_label(local.date()), "time": f"{local:%H:%M}"}
+    """ "lundi 30 novembre 2026 à 10 h 00", local time at the centre (midnight reads as
+    23 h 59 the day before).
+    """
+    return format_deadline(value.astimezone(deadlines.PARIS), "l j F Y")
 
 
 def _now(now):
@@ -184,19 +186,21 @@ def eligibility_refusal(child, outing, booked_days):
     if booked_days >= outing.min_days_in_week:
         return None
     monday = outing.week[0]
-    return ngettext(
-        "%(outing)s is open to children booked at least %(min)s day in the week of "
-        "%(monday)s; %(child)s is booked %(count)s.",
-        "%(outing)s is open to children booked at least %(min)s days in the week of "
-        "%(monday)s; %(child)s is booked %(count)s.",
+    rule = ngettext(
+        "%(outing)s is open to children booked at least %(min)s day in the week of %(monday)s",
+        "%(outing)s is open to children booked at least %(min)s days in the week of %(monday)s",
         outing.min_days_in_week,
-    ) % {
-        "outing": outing.name,
-        "min": outing.min_days_in_week,
-        "monday": day_label(monday),
-        "child": child.first_name,
-        "count": booked_days,
-    }
+    ) % {"outing": outing.name, "min": outing.min_days_in_week, "monday": day_label(monday)}
+    # Its own plural: the child's count is not the rule's ("Hugo has no day booked").
+    if booked_days:
+        booked = ngettext(
+            "%(child)s has %(count)s day booked that week.",
+            "%(child)s has %(count)s days booked that week.",
+            booked_days,
+        ) % {"child": child.first_name, "count": booked_days}
+    else:
+        booked = _("%(child)s has no day booked that week.") % {"child": child.first_name}
+    return _("%(rule)s; %(booked)s") % {"rule": rule, "booked": booked}
 
 
 def _check_can_take(child, slot):

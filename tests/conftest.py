@@ -21,6 +21,17 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def site_language():
+    """Each test starts in the site's language: a request in English activates English in
+    this thread, and nothing else would switch back before the next test.
+    """
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def structure(db):
     return StructureFactory(name="Commune de Brax", slug="brax")

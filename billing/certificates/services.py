@@ -528,7 +528,8 @@ def send_certificates_published(family, certificates):
     recipients = [g.email for g in family.guardians.all() if g.email]
     if not recipients:
         return 0
-    years = sorted({c.year for c in certificates})
+    # As text: the `join` filter joins only strings when HTML escaping is off (text parts).
+    years = [str(year) for year in sorted({c.year for c in certificates})]
     with translation.override(settings.LANGUAGE_CODE):
         context = {
             "family": family,

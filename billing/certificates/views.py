@@ -9,14 +9,16 @@ import logging
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.http import FileResponse, Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import View
 
 from parents.views import FamilyAreaMixin, FamilyPageView
 
+from ..ledger.models import PAYMENT_LABELS, payment_label
 from ..models import Category, Certificate
 from .computation import REASON_LABELS, Reason
 
@@ -89,11 +91,32 @@ def _split(row):
     }
 
 
+def _payment(row):
+    """The row's payment as the ledger names it now, in the reader's language.
+
+    The content keeps the words written at generation, in the site's language ("Règlement
+    Carte en ligne pi_…"): they are part of the certificate's fingerprint, so they stay.
+    The method and its detail are read back from them and named again.
+    """
+    stored, method = row["payment"], row.get("method")
+    if not method or row["source"] == "credit_note":
+        return stored
+    with translation.override(settings.LANGUAGE_CODE):
+        prefix = f"{_('Payment')} {PAYMENT_LABELS.get(method, method)}"
+    if stored != prefix and not stored.startswith(prefix + " "):
+        return stored
+    return payment_label(method, stored[len(prefix) :].strip())
+
+
 def describe_row(row):
     """A content row in words: what money, on which invoice line, and why (not) counted."""
     category = Category(row["category"]).label if row["category"] in Category.values else ""
     if row["counted"]:
         reason = ""
+    elif row["reason"] == Reason.LATER_YEAR and row["category"] in REASON_LABELS:
+        # A meal (or any charge that is not care) paid now for another year is counted in
+        # no certificate: saying it counts next year would be false.
+        reason = _("Not counted, in any year. %(why)s") % {"why": REASON_LABELS[row["category"]]}
     elif row["reason"] == Reason.LATER_YEAR:
         reason = _(
             "Counts in the certificate for %(year)s: the care or the payment is in %(year)s."
@@ -104,9 +127,9 @@ def describe_row(row):
         "date": _date(row["date"]),
         "what": (
             SOURCE_LABELS[row["source"]]
-            % {"payment": row["payment"], "credit_note": row.get("credit_note", "")}
+            % {"payment": _payment(row), "credit_note": row.get("credit_note", "")}
             if row["source"] in SOURCE_LABELS
-            else row["payment"]
+            else _payment(row)
         ),
         "invoice": row["invoice"],
         "line": row["line"],

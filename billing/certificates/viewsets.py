@@ -28,6 +28,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
 from core.admin import permission_menu_item
+from core.dates import format_date
 from parents.models import Structure
 
 from .forms import ConvertToPaymentForm
@@ -234,7 +235,7 @@ class PublishView(StructureYearActionMixin, View):
             % {
                 "published": summary.published,
                 "replaced": summary.replaced,
-                "date": summary.visible_from.strftime("%d/%m/%Y"),
+                "date": format_date(summary.visible_from),
             },
         )
         if summary.held:

@@ -573,7 +573,7 @@ def _send_mail(template, context, recipients):
 
 
 def _format_date(value):
-    from ..templatetags.billing_dates import long_date
+    from core.dates import format_date as long_date
 
     return long_date(value)
 

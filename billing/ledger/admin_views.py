@@ -825,6 +825,7 @@ class StatementView(
 
     def to_row_dict(self, item):
         row = super().to_row_dict(item)
+        row["label"] = item.display_label
         # The window sum loses the scale on some databases (SQLite gives 20, not 20.00).
         row["running_balance"] = quantize(row["running_balance"])
         return row

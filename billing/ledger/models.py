@@ -425,10 +425,10 @@ class Payment(GuardedModel):
 
     @property
     def label(self):
-        """As on the manual's account page: "Règlement Chèques 9038108"."""
-        detail = self.cheque_number or self.reference
-        method = PAYMENT_LABELS.get(self.method, self.get_method_display())
-        return " ".join(str(part) for part in (_("Payment"), method, detail) if part)
+        """As on the manual's account page: "Règlement Chèques 9038108", in the language in
+        force when it is read (see `payment_label`).
+        """
+        return payment_label(self.method, self.cheque_number or self.reference)
 
     @property
     def reversed_amount(self):
@@ -437,7 +437,7 @@ class Payment(GuardedModel):
 
 # How a payment method reads on the account page ("Règlement Chèques 9038108").
 PAYMENT_LABELS = {
-    PaymentMethod.CHEQUE: _("Cheques"),
+    PaymentMethod.CHEQUE: _("Cheque"),
     PaymentMethod.CASH: _("Cash"),
     PaymentMethod.CARD_ONLINE: _("Online card"),
     PaymentMethod.TRANSFER: _("Transfer"),
@@ -445,6 +445,25 @@ PAYMENT_LABELS = {
     PaymentMethod.ANCV: _("ANCV"),
     PaymentMethod.DIRECT_DEBIT: _("Direct debit"),
 }
+
+
+def payment_label(method, detail=""):
+    """ "Règlement Chèques 9038108": the word, the method, then the cheque number or reference.
+
+    A card payment's reference is the payment processor's identifier: staff read it in the
+    reference field, families never need it. A reference that repeats the method ("CESU
+    2025-03-1187" for a CESU payment) loses the repeated word.
+    """
+    method_label = str(PAYMENT_LABELS.get(method, method))
+    if method == PaymentMethod.CARD_ONLINE:
+        detail = ""
+    for word in {method_label, str(method)}:
+        if detail.casefold().startswith(word.casefold() + " "):
+            detail = detail[len(word) :].strip()
+            break
+    if detail:
+        return _("%(method)s payment %(detail)s") % {"method": method_label, "detail": detail}
+    return _("%(method)s payment") % {"method": method_label}
 
 
 class PaymentReversal(GuardedModel):
@@ -552,6 +571,10 @@ class LedgerEntryQuerySet(models.QuerySet):
     def for_family(self, family):
         return self.filter(family=family)
 
+    def with_documents(self):
+        """What `display_label` reads, in the same query."""
+        return self.select_related("invoice", "credit_note", "payment", "reversal", "child")
+
 
 class LedgerEntry(models.Model):
     """One row of a family's account (journal): what the parent's "Liste de vos opérations"
@@ -602,6 +625,36 @@ class LedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.label}"
+
+    @property
+    def display_label(self):
+        """The row as the reader's language says it, built from the document or payment
+        it records; `label` keeps the words written when the row was (in the site's
+        language), and stays the fallback for rows that point to nothing.
+
+        Rows of one document for several children say which child each one is for.
+        Read through `with_documents()`, or each row costs queries.
+        """
+        if self.kind == self.Kind.INVOICE and self.invoice_id:
+            text = _("Invoice %(number)s") % {"number": self.invoice.number}
+        elif self.kind == self.Kind.CREDIT_NOTE and self.credit_note_id:
+            text = _("Credit note %(number)s") % {"number": self.credit_note.number}
+        elif self.kind == self.Kind.PAYMENT and self.payment_id:
+            text = self.payment.label
+        elif self.kind == self.Kind.REVERSAL and self.reversal_id:
+            text = (
+                _("Refund of %(payment)s")
+                if self.reversal.reason == PaymentReversal.Reason.REFUND
+                else _("Reversal of %(payment)s")
+            ) % {"payment": self.payment.label}
+        else:
+            return self.label
+        if self.child_id:
+            text = _("%(operation)s for %(child)s") % {
+                "operation": text,
+                "child": self.child.first_name,
+            }
+        return text
 
 
 # --- Online card payment (Stripe) -------------------------------------------------------------

@@ -27,6 +27,7 @@ def ledger_with_running_balance(family):
     running = Window(Sum(F("debit") - F("credit")), order_by=[F("date").asc(), F("id").asc()])
     return (
         LedgerEntry.objects.for_family(family)
+        .with_documents()
         .annotate(running_balance=running)
         .order_by("-date", "-id")
     )

@@ -61,7 +61,7 @@ class PaymentAmountForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.family = family
         self.balance = balance
-        minimum = services.format_minimum(family.structure.online_payment_minimum)
+        minimum = format_euros(family.structure.online_payment_minimum)
         self.fields["amount"].help_text = _(
             "From %(minimum)s to %(balance)s (your balance due), for example 36,07."
         ) % {"minimum": minimum, "balance": format_euros(balance)}
@@ -83,7 +83,7 @@ class OnlinePaymentSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The director sees the figure the option works with, not only where it is set.
         field = self.fields["free_amount"]
-        minimum = services.format_minimum(self.instance.structure.online_payment_minimum)
+        minimum = format_euros(self.instance.structure.online_payment_minimum)
         field.help_text = "{} {}".format(
             field.help_text,
             _(

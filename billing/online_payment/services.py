@@ -85,14 +85,6 @@ class PaymentNotAllowed(BillingError):
 # --- What the account page offers -----------------------------------------------------------
 
 
-def format_minimum(value):
-    """The threshold as the manual writes it: "15 €", or "15,50 €" when there are cents."""
-    value = quantize(value)
-    if value == value.to_integral_value():
-        return f"{int(value)} €"
-    return format_euros(value)
-
-
 @dataclass
 class OnlinePaymentOffer:
     available: bool
@@ -106,7 +98,7 @@ def online_payment_offer(family, balance=None):
     if balance is None:
         balance = family_balance(family)
     minimum = family.structure.online_payment_minimum
-    shown = format_minimum(minimum)
+    shown = format_euros(minimum)
     reason = ""
     if not gateway.is_configured():
         reason = _("Online payment is not available at the moment.")
@@ -164,7 +156,7 @@ def check_chosen_amount(family, amount, balance):
         )
     if amount < minimum:
         raise PaymentNotAllowed(
-            _("The amount must be at least %(minimum)s.") % {"minimum": format_minimum(minimum)}
+            _("The amount must be at least %(minimum)s.") % {"minimum": format_euros(minimum)}
         )
     return amount
 

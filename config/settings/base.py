@@ -253,8 +253,12 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Portail Familles <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Absolute address used in emails (links to the family area).
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute address of the site: links in e-mails and PDFs, the admin's and the content
+# API's absolute URLs, the demo's Wagtail Site. Without SITE_URL, the development server's
+# own address (`PORT=8001 make run` links to port 8001).
+SITE_URL = (
+    os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
+).rstrip("/")
 
 # Online card payment (Stripe). Without the three keys, online payment is simply off.
 # SEPA direct debit: Fernet keys (comma-separated, newest first) encrypting the IBANs of the

@@ -43,9 +43,10 @@ def brax(structure):
 
 
 def french_today():
-    """Today as the account page writes it ("j F Y" in French), spelled out independently."""
+    """Today as the account page writes it ("1er avril 2026"), spelled out independently."""
     today = timezone.localdate()
-    return f"{today.day} {FRENCH_MONTHS[today.month - 1]} {today.year}"
+    day = "1er" if today.day == 1 else today.day
+    return f"{day} {FRENCH_MONTHS[today.month - 1]} {today.year}"
 
 
 def squash(text):

@@ -101,10 +101,10 @@ def test_flagged_cases_are_reviewed_then_published(admin_client, structure, fami
     )
 
     assert set(Certificate.objects.values_list("status", flat=True)) == {"published"}
-    publication = date(YEAR + 1, 4, 1)
+    # The same date as the page's own sentence about publication, in words.
     assert (
         f"1 attestations publiées (0 attestations corrigées remplacées) ; les familles les "
-        f"voient à partir du {publication:%d/%m/%Y}." in text(response)
+        f"voient à partir du 1er avril {YEAR + 1}." in text(response)
     )
 
 

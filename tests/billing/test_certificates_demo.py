@@ -52,8 +52,11 @@ def test_martin_sees_a_tax_credit_and_a_payment_certificate_for_2025(client, dem
         pdf = client.get(reverse("billing:certificate-pdf", args=[certificate.pk]))
         assert pdf.status_code == 200
     detail = text(client.get(reverse("billing:certificate-detail", args=[tax.pk])))
+    # December's care counts in 2026; its meals in no year.
     assert "Compté dans l'attestation 2026" in detail
-    assert "Règlement CESU CESU 2025-03-1187" in detail
+    assert "Non compté, quelle que soit l'année. Les repas et goûters" in detail
+    assert "Règlement CESU 2025-03-1187" in detail
+    assert "CESU CESU" not in detail
 
 
 def test_dupont_sees_its_2012_certificate(client, demo):

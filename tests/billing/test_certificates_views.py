@@ -101,7 +101,8 @@ def test_before_the_publication_date_the_page_says_when(parent_client, structure
         "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
         "septembre", "octobre", "novembre", "décembre",
     ]  # fmt: skip
-    expected = f"{tomorrow.day} {months[tomorrow.month - 1]} {tomorrow.year}"
+    day = "1er" if tomorrow.day == 1 else tomorrow.day
+    expected = f"{day} {months[tomorrow.month - 1]} {tomorrow.year}"
     assert (
         f"Les attestations des paiements de {today.year - 1} seront disponibles à partir du "
         f"{expected}." in content
@@ -122,6 +123,52 @@ def test_the_detail_explains_each_amount_in_plain_french(parent_client, publishe
     assert "Facture " in content and "« Journée » (garde)" in content
     assert "du 05/03/2025 au 26/03/2025" in content
     assert "ce n'est pas un paiement de la famille" in content
+
+
+def test_a_meal_paid_for_next_year_is_never_said_to_count(parent_client, family, guardian, leo):
+    """Meals are not childcare costs in any year: a meal paid in December for January is
+    not "counted in the 2026 certificate", while the care next to it is.
+    """
+    invoice(family, date(2025, 11, 28), care(leo, "10.00", date(2025, 11, 5)))
+    invoice(
+        family,
+        date(2025, 12, 15),
+        care(leo, "12.50", date(2026, 1, 7)),
+        meal(leo, "3.60", date(2026, 1, 7)),
+    )
+    pay(family, "26.10", date(2025, 12, 20), PaymentMethod.CHEQUE, cheque_number="9038109")
+    issue_attestations(2025, families=Family.objects.filter(pk=family.pk))
+    publish_attestations(family.structure, 2025, today=date(2026, 4, 2), notify=False)
+    certificate = Certificate.objects.get(family=family)
+
+    content = text(parent_client.get(reverse("billing:certificate-detail", args=[certificate.pk])))
+
+    assert "Relève d'une autre année, pour Léo DUPONT" in content
+    assert (
+        "07/01/2026 3,60 € Non compté, quelle que soit l'année. Les repas et goûters ne sont "
+        "pas des frais de garde." in content
+    )
+    assert "07/01/2026 12,50 € Compté dans l'attestation 2026" in content
+    assert content.count("Compté dans l'attestation") == 1
+
+
+def test_the_detail_names_payments_like_the_account_page(parent_client, family, guardian, leo):
+    invoice(family, date(2025, 3, 31), care(leo, "30.00", date(2025, 3, 5)))
+    pay(family, "20.00", date(2025, 4, 2), PaymentMethod.CARD_ONLINE, reference="pi_y3ZiwaDXJ6Pz00")
+    pay(family, "10.00", date(2025, 4, 3), PaymentMethod.CESU, reference="CESU 2025-03-1187")
+    issue_attestations(2025, families=Family.objects.filter(pk=family.pk))
+    publish_attestations(family.structure, 2025, today=date(2026, 4, 2), notify=False)
+    certificate = Certificate.objects.get(family=family)
+    url = reverse("billing:certificate-detail", args=[certificate.pk])
+
+    content = text(parent_client.get(url))
+
+    assert "Règlement Carte en ligne 30,00 €" not in content  # amounts are per row
+    assert "Règlement Carte en ligne" in content and "pi_y3ZiwaDXJ6Pz00" not in content
+    assert "Règlement CESU 2025-03-1187" in content and "CESU CESU" not in content
+    parent_client.cookies["django_language"] = "en"
+    content = text(parent_client.get(url))
+    assert "Online card payment" in content and "CESU payment 2025-03-1187" in content
 
 
 def test_the_pdf_is_downloaded_from_storage(parent_client, published):

@@ -63,20 +63,20 @@ def assert_the_manuals_account_page(client):
 
     rows, links = operation_rows(response)
     assert [row[:5] for row in rows] == [
-        ("Facture 2L2012/0268EN", "23/04/2012", "14,38 €", "", "36,07 €"),
-        ("Facture 2L2012/0156EN", "03/04/2012", "3,59 €", "", "21,69 €"),
-        ("Facture 2L2012/0156EN", "03/04/2012", "18,10 €", "", "18,10 €"),
+        ("Facture 2L2012/0268EN pour Hugo", "23/04/2012", "14,38 €", "", "36,07 €"),
+        ("Facture 2L2012/0156EN pour Léa", "03/04/2012", "3,59 €", "", "21,69 €"),
+        ("Facture 2L2012/0156EN pour Hugo", "03/04/2012", "18,10 €", "", "18,10 €"),
         ("Règlement Chèques 9038108", "22/03/2012", "", "7,72 €", "0,00 €"),
-        ("Facture 2L2012/0038EN", "09/03/2012", "7,72 €", "", "7,72 €"),
+        ("Facture 2L2012/0038EN pour Hugo", "09/03/2012", "7,72 €", "", "7,72 €"),
     ]
     # The download column: a PDF link named after its row for screen readers, none for
     # the payment.
     assert [row[5] for row in rows] == [
-        "PDF — Facture 2L2012/0268EN",
-        "PDF — Facture 2L2012/0156EN",
-        "PDF — Facture 2L2012/0156EN",
+        "PDF — Facture 2L2012/0268EN pour Hugo",
+        "PDF — Facture 2L2012/0156EN pour Léa",
+        "PDF — Facture 2L2012/0156EN pour Hugo",
         "",
-        "PDF — Facture 2L2012/0038EN",
+        "PDF — Facture 2L2012/0038EN pour Hugo",
     ]
     assert links == [
         [pdf_link("2L2012/0268EN")],
@@ -116,9 +116,9 @@ def assert_the_other_demo_account(client):
     # BERNARD pays by direct debit: one debit on 5 November 2026, October's invoice next.
     assert [row[:5] for row in rows] == [
         ("Règlement Prélèvement", "05/11/2026", "", "30,80 €", "38,10 €"),
-        ("Facture LV2026/0002", "02/11/2026", "38,10 €", "", "68,90 €"),
+        ("Facture LV2026/0002 pour Nina", "02/11/2026", "38,10 €", "", "68,90 €"),
         ("Règlement Espèces", "12/10/2026", "", "20,00 €", "30,80 €"),
-        ("Facture LV2026/0001", "05/10/2026", "50,80 €", "", "50,80 €"),
+        ("Facture LV2026/0001 pour Nina", "05/10/2026", "50,80 €", "", "50,80 €"),
     ]
     assert balance_sentence(response) == f"Solde débiteur au {french_today()} : 38,10 €"
     content = response.content.decode()

@@ -552,6 +552,36 @@ def test_issuing_emails_the_guardians_once_committed(
     assert "36,07 €" in html
 
 
+def test_the_plain_text_part_is_not_html_escaped(
+    brax, family, guardian, django_capture_on_commit_callbacks, settings
+):
+    """ "Loisirs & Jeunesse" reads as such in the text part, and links name SITE_URL."""
+    settings.SITE_URL = "http://127.0.0.1:8001"
+    brax.name = "Brax & Lévignac"
+    brax.save(update_fields=["name"])
+    draft = draft_invoice(family, line("30.00"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.issue_invoice(draft, issue_date=MARCH, render_pdf=False)
+
+    message = mail.outbox[0]
+    assert "Brax & Lévignac" in message.subject
+    assert "Brax & Lévignac" in message.body
+    assert "&amp;" not in message.subject + message.body
+    assert "http://127.0.0.1:8001/espace-famille/compte/" in message.body
+    html, _mimetype = message.alternatives[0]
+    assert "Brax &amp; Lévignac" in html
+
+
+def test_every_plain_text_template_turns_html_escaping_off():
+    """Text parts and subjects are not HTML: each .txt template says so itself."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    texts = sorted(templates.rglob("*.txt"))
+    assert texts
+    assert [str(p) for p in texts if "{% autoescape off %}" not in p.read_text()] == []
+
+
 def test_no_email_when_the_issue_is_rolled_back(
     family, guardian, django_capture_on_commit_callbacks
 ):

@@ -214,3 +214,60 @@ def test_anonymous_visitors_are_sent_to_login(client, invoice):
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('parents:login')}?next={url}"
+
+
+# --- Operation labels ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def hugo(family):
+    from tests.factories.parents import ChildFactory
+
+    return ChildFactory(family=family, first_name="Hugo")
+
+
+def test_operation_labels_say_what_a_parent_needs_and_nothing_more(
+    parent_client, brax, family, hugo
+):
+    lea = family.children.get(first_name="Léa")
+    issued_invoice(
+        family, line("3.59", child=lea), line("18.10", child=hugo), issue_date=date(2012, 4, 3)
+    )
+    services.record_payment(
+        family,
+        Decimal("10.00"),
+        PaymentMethod.CARD_ONLINE,
+        on_date=date(2012, 4, 5),
+        reference="pi_y3ZiwaDXJ6Pz00",
+    )
+    services.record_payment(
+        family,
+        Decimal("5.00"),
+        PaymentMethod.CESU,
+        on_date=date(2012, 4, 6),
+        reference="CESU 2025-03-1187",
+    )
+    number = family.invoices.get().number
+
+    rows, _links = operation_rows(parent_client.get(ACCOUNT))
+
+    assert [row[0] for row in rows] == [
+        "Règlement CESU 2025-03-1187",
+        "Règlement Carte en ligne",
+        f"Facture {number} pour Léa",
+        f"Facture {number} pour Hugo",
+    ]
+    content = parent_client.get(ACCOUNT).content.decode()
+    assert "pi_y3ZiwaDXJ6Pz00" not in content
+    # Staff still find the card payment by its reference.
+    assert family.payments.filter(reference="pi_y3ZiwaDXJ6Pz00").exists()
+
+    # The same rows in English, amounts and all.
+    parent_client.cookies["django_language"] = "en"
+    rows, _links = operation_rows(parent_client.get(ACCOUNT))
+    assert [row[:3] for row in rows] == [
+        ("CESU payment 2025-03-1187", "06/04/2012", ""),
+        ("Online card payment", "05/04/2012", ""),
+        (f"Invoice {number} for Léa", "03/04/2012", "€3.59"),
+        (f"Invoice {number} for Hugo", "03/04/2012", "€18.10"),
+    ]

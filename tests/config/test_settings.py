@@ -85,3 +85,32 @@ def test_public_home_page_links_to_the_family_login(client):
     content = client.get("/").content.decode()
     assert f'href="{reverse("parents:login")}"' in content
     assert "Espace famille" in content
+
+
+def site_urls(**env):
+    """SITE_URL and the two Wagtail base URLs the development settings derive from `env`."""
+    environment = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "PORT"}}
+    environment.update(DJANGO_SETTINGS_MODULE="config.settings.dev", **env)
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SITE_URL, s.WAGTAILADMIN_BASE_URL, s.WAGTAILAPI_BASE_URL)"
+    )
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_the_site_url_follows_the_development_servers_port():
+    assert site_urls() == ["http://127.0.0.1:8000"] * 3
+    assert site_urls(PORT="8001") == ["http://127.0.0.1:8001"] * 3
+    assert (
+        site_urls(PORT="8001", SITE_URL="https://portail.example.org/")
+        == ["https://portail.example.org"] * 3
+    )

@@ -90,7 +90,7 @@ def test_demo_parent_pays_the_balance_by_card(
 
     login(page, live_server, "parent.demo", demo.PARENT_PASSWORD)
     page.goto(live_server.url + reverse("billing:account"))
-    expect(page.get_by_text("(accès au paiement en ligne à partir de 15 €)")).to_be_visible()
+    expect(page.get_by_text("(accès au paiement en ligne à partir de 15,00 €)")).to_be_visible()
     page.get_by_role("button", name="Paiement en ligne").click()
 
     expect(page).to_have_url(live_server.url + reverse("billing:payment"))

@@ -5,11 +5,12 @@ the changes. Every page is checked with axe-core (WCAG 2.1 A and AA).
 """
 
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 
 import pytest
 from playwright.sync_api import expect
 
+from core.dates import format_date
 from parents import demo as parents_demo
 from parents.models import Child
 from reservations import demo as reservations_demo
@@ -28,7 +29,7 @@ def bookings_demo(transactional_db):
 
 
 def day_label(value):
-    return formats.date_format(value, "l j F Y")
+    return format_date(value, "l j F Y")
 
 
 def pick_days(period, hugo):

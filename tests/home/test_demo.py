@@ -78,3 +78,19 @@ def test_the_manual_and_the_accessibility_statement_are_published(client, demo):
     home = client.get("/").content.decode()
     assert '<a href="/accessibilite/">Accessibilité : partiellement conforme</a>' in home
     assert client.get("/manuel/pdf/")["Content-Type"] == "application/pdf"
+
+
+def test_the_apis_page_urls_name_the_running_server(client, home, settings):
+    """Not "http://localhost/…": the default Site takes the host and port of SITE_URL."""
+    settings.SITE_URL = "http://127.0.0.1:8001"
+    load_content()
+
+    pages = client.get("/api/v2/pages/?fields=html_url").json()["items"]
+
+    assert pages
+    for page in pages:
+        assert page["meta"]["html_url"].startswith("http://127.0.0.1:8001/"), page["meta"]
+    settings.SITE_URL = "https://portail.example.org"
+    load_content()
+    pages = client.get("/api/v2/pages/?fields=html_url&limit=20").json()["items"]
+    assert all(p["meta"]["html_url"].startswith("https://portail.example.org/") for p in pages)

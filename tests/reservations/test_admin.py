@@ -9,13 +9,14 @@ from html import unescape
 from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 
 import pytest
 from pypdf import PdfReader
 
 from billing.ledger.services import issue_invoice
 from billing.models import CreditNote, DocumentStatus, Invoice
+from core.dates import format_date
 from parents.roles import DIRECTION_GROUP
 from reservations import services
 from reservations.deadlines import PARIS
@@ -246,7 +247,7 @@ def test_attendance_list_on_screen_marking_and_pdf(director_client, structure, p
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Liste de présence" in text
     assert "DUPONT Léa" in text and "MARTIN Jules" in text
-    assert formats.date_format(day, "l j F Y") in text
+    assert format_date(day, "l j F Y") in text
 
 
 def test_attendance_of_another_structure_is_refused(director_client, other_guardian):

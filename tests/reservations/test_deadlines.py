@@ -48,8 +48,8 @@ def test_working_days_skip_the_weekend_unless_counted():
 
 def test_rules_read_as_the_association_writes_them():
     with translation.override("fr"):
-        assert MONDAY_10.describe() == "le lundi précédent à 10:00"
-        assert TWO_WORKING_DAYS.describe() == "2 jours avant à 10:00, week-ends non comptés"
+        assert MONDAY_10.describe() == "le lundi précédent à 10 h 00"
+        assert TWO_WORKING_DAYS.describe() == "2 jours avant à 10 h 00, week-ends non comptés"
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_a_family_books_at_09_59_59_and_is_refused_at_10_00(
     with pytest.raises(services.BookingError) as refused:
         services.book(lea, slot(target, day), by=guardian.user, now=deadline)
     assert "Il est trop tard pour modifier" in refused.value.messages[0]
-    assert "lundi" in refused.value.messages[0] and "à 10:00" in refused.value.messages[0]
+    assert "lundi" in refused.value.messages[0] and "à 10 h 00" in refused.value.messages[0]
     assert not Booking.objects.filter(child=lea, status="booked").exists()
 
 

@@ -36,7 +36,7 @@ def test_the_outing_is_refused_with_its_rule_until_three_days_are_booked(week, l
         services.book(lea, trip.slot, now=T0)
     assert refused.value.messages == [
         "Sortie accrobranche est réservée aux enfants inscrits au moins 3 jours dans la semaine "
-        "du lundi 21 décembre 2026 ; Léa en a 2."
+        "du lundi 21 décembre 2026 ; Léa a 2 jours réservés cette semaine-là."
     ]
     services.book(lea, slot(journee, WEDNESDAY), now=T0)
     booking = services.book(lea, trip.slot, now=T0)
@@ -62,7 +62,7 @@ def test_cancelling_a_day_cancels_the_outing_that_is_no_longer_allowed(
 
     outing_booking.refresh_from_db()
     assert outing_booking.status == Booking.Status.CANCELLED
-    assert "Léa en a 2" in outing_booking.cancel_reason
+    assert "Léa a 2 jours réservés cette semaine-là." in outing_booking.cancel_reason
     actions = list(
         BookingEvent.objects.filter(child=lea).order_by("pk").values_list("action", flat=True)
     )
@@ -105,3 +105,18 @@ def test_an_offer_skips_a_child_no_longer_eligible(week, lea, structure):
     services.cancel(taken, now=T0)
     entry = WaitingListEntry.objects.get(child=lea)
     assert entry.status == WaitingListEntry.Status.WITHDRAWN
+
+
+def test_the_refusal_counts_the_childs_days_in_its_own_plural(week, lea):
+    from django.utils import translation
+
+    _journee, trip = week
+    with pytest.raises(services.BookingError) as refused:
+        services.book(lea, trip.slot, now=T0)
+    assert refused.value.messages[0].endswith("; Léa n'a aucun jour réservé cette semaine-là.")
+    with translation.override("en"), pytest.raises(services.BookingError) as refused:
+        services.book(lea, trip.slot, now=T0)
+    assert refused.value.messages == [
+        "Sortie accrobranche is open to children booked at least 3 days in the week of "
+        "Monday 21 December 2026; Léa has no day booked that week."
+    ]

@@ -43,7 +43,7 @@ def test_families_without_a_booking_are_reminded_once(period, family, guardian, 
     assert sorted(by_address) == ["martin.test@example.org", "parent.test@example.org"]
     message = by_address["parent.test@example.org"]
     assert message.subject == "Rappel : réservez pour Mercredis de décembre — Commune de Brax"
-    assert "Les réservations ferment le lundi 7 décembre 2026, 10:00" in message.body
+    assert "Les réservations ferment le lundi 7 décembre 2026 à 10 h 00" in message.body
     assert "- mercredi 9 décembre 2026" in message.body
     assert "http://testserver/espace-famille/reservations/rappels/" in message.body
     # Run again: nothing is sent twice.

@@ -7,10 +7,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 
 import pytest
 
+from core.dates import format_date
 from reservations import services
 from reservations.deadlines import PARIS
 from reservations.models import (
@@ -35,7 +36,7 @@ def today():
 
 
 def label(day):
-    return formats.date_format(day, "l j F Y")
+    return format_date(day, "l j F Y")
 
 
 class Setup:
@@ -81,7 +82,7 @@ def test_the_menu_entry_opens_the_bookings_page(parent_client, setup, lea):
     assert "Réserver pour vos enfants" in text
     assert "Mercredis de l'année" in text
     assert "0 jour réservé" in text
-    assert "le lundi précédent à 10:00" in text
+    assert "le lundi précédent à 10 h 00" in text
     assert f'href="{setup.url(lea)}"' in response.content.decode()
     assert 'aria-current="page">Réservations<' in response.content.decode()
 
@@ -149,7 +150,7 @@ def test_a_forged_request_cannot_book_or_cancel_past_the_deadline(
     response = parent_client.post(setup.url(lea), {"book": [past.pk]}, follow=True)
     assert messages_of(response) == [
         f"Il est trop tard pour modifier le {label(setup.wednesdays[2])} : la date limite "
-        f"était le {label(setup.wednesdays[2] - timedelta(days=2))} à 10:00."
+        f"était le {label(setup.wednesdays[2] - timedelta(days=2))} à 10 h 00."
     ]
     assert not Booking.objects.filter(child=lea).exists()
     booked = services.book(lea, slot(setup.journee, setup.past), by=director, on_behalf=True)
@@ -257,7 +258,12 @@ def test_an_absence_is_justified_with_a_document(
     calendar = page_text(parent_client.get(setup.url(lea)))
     assert "Justifier une absence" in calendar
     url = reverse("reservations:justify-absence", args=(booking.pk,))
-    assert "Envoyer le justificatif" in page_text(parent_client.get(url))
+    page = page_text(parent_client.get(url))
+    assert "Envoyer le justificatif" in page
+    # The window ends at midnight: the page gives the last day, to its last minute.
+    last_day = yesterday_wednesday + timedelta(days=booking.day.period.justification_days)
+    assert f"jusqu'au {format_date(last_day)} à 23 h 59." in page
+    assert "00:00" not in page
     wrong = SimpleUploadedFile("certificat.pdf", b"not a pdf", content_type="application/pdf")
     response = parent_client.post(url, {"reason": "Angine", "document": wrong})
     assert "Ce fichier n'est pas un PDF, JPEG ou PNG lisible." in page_text(response)

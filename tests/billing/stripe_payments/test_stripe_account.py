@@ -10,7 +10,6 @@ import pytest
 
 from billing.ledger.services import record_payment
 from billing.models import PaymentAttempt, PaymentMethod
-from billing.online_payment.services import format_minimum
 
 from .fake_stripe import card_payments, owe
 
@@ -34,10 +33,10 @@ def test_button_from_the_structure_minimum_of_15_euros(parent_client, family, ba
     page = account_page(parent_client)
     assert (BUTTON in page) is offered
     if offered:
-        assert "(accès au paiement en ligne à partir de 15 €)" in page
+        assert "(accès au paiement en ligne à partir de 15,00 €)" in page
     else:
         assert (
-            "Le paiement en ligne est possible à partir d'un solde dû de 15 € ; "
+            "Le paiement en ligne est possible à partir d'un solde dû de 15,00 € ; "
             "votre solde est inférieur à ce montant." in page
         )
 
@@ -49,8 +48,8 @@ def test_a_structure_set_to_30_euros(parent_client, family, balance, offered):
     owe(family, balance)
     page = account_page(parent_client)
     assert (BUTTON in page) is offered
-    assert ("(accès au paiement en ligne à partir de 30 €)" in page) is offered
-    assert ("à partir d'un solde dû de 30 €" in page) is not offered
+    assert ("(accès au paiement en ligne à partir de 30,00 €)" in page) is offered
+    assert ("à partir d'un solde dû de 30,00 €" in page) is not offered
 
 
 def test_a_minimum_with_cents_is_written_with_them(parent_client, family):
@@ -58,8 +57,19 @@ def test_a_minimum_with_cents_is_written_with_them(parent_client, family):
     family.structure.save()
     owe(family, "20.00")
     assert "(accès au paiement en ligne à partir de 15,50 €)" in account_page(parent_client)
-    assert format_minimum(Decimal("15.00")) == "15 €"
-    assert format_minimum(Decimal("1234.50")) == "1 234,50 €"
+
+
+def test_the_threshold_reads_in_the_readers_format(parent_client, family):
+    """The manual writes "15,00 €"; an English page writes "€15.00", like its other amounts."""
+    owe(family, "1234.50")
+    page = account_page(parent_client)
+    assert "(accès au paiement en ligne à partir de 15,00 €)" in page
+    assert "1 234,50 €" in page
+    parent_client.cookies["django_language"] = "en"
+    page = account_page(parent_client)
+    assert "(online payment available from €15.00)" in page
+    assert "€1,234.50" in page
+    assert "1 234,50" not in page and "15,00" not in page
 
 
 def test_no_button_with_nothing_due_or_in_credit(parent_client, family):

@@ -92,7 +92,7 @@ def test_off_by_default_a_chosen_amount_is_refused(family, guardian, dupont):
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
-        ("14.99", "Le montant doit être d'au moins 15 €."),
+        ("14.99", "Le montant doit être d'au moins 15,00 €."),
         ("36.08", "Le montant ne peut pas dépasser votre solde dû (36,07 €)."),
         ("0", "Le montant doit être supérieur à zéro."),
         ("-5", "Le montant doit être supérieur à zéro."),
@@ -233,7 +233,7 @@ def test_on_the_page_offers_the_balance_in_a_field(allowed, parent_client, dupon
     assert '<label for="id_amount">Montant à payer (en euros)' in page
     assert 'name="amount" value="36,07"' in page
     assert 'inputmode="decimal"' in page
-    assert "De 15 € à 36,07 € (votre solde dû), par exemple 36,07." in page
+    assert "De 15,00 € à 36,07 € (votre solde dû), par exemple 36,07." in page
     # No card field yet, and Stripe.js is not loaded.
     assert "card-element" not in page
     assert "js.stripe.com" not in page
@@ -270,7 +270,7 @@ def test_a_typed_amount_opens_the_card_step(allowed, parent_client, dupont, type
         ("0,00", "Le montant doit être supérieur à zéro."),
         ("36,08", "Le montant ne peut pas dépasser votre solde dû (36,07 €)."),
         ("1 000", "Le montant ne peut pas dépasser votre solde dû (36,07 €)."),
-        ("14,99", "Le montant doit être d'au moins 15 €."),
+        ("14,99", "Le montant doit être d'au moins 15,00 €."),
         ("20,005", TWO_DECIMALS),
         ("1.234,56", "Saisissez un montant en euros, par exemple 36,07."),
         ("9" * 30, "Saisissez un montant en euros, par exemple 36,07."),
@@ -373,7 +373,7 @@ def test_the_director_switches_the_option_on_the_settings_page(
     page = page_text(staff.get(url))
     assert "Les parents peuvent choisir le montant du paiement en ligne</label>" in page
     assert "Décoché (par défaut) : les parents paient la totalité du solde dû." in page
-    assert "Minimum de cette structure : 15 € (réglé sur la structure" in page
+    assert "Minimum de cette structure : 15,00 € (réglé sur la structure" in page
     assert 'name="op-free_amount"' in page
     assert 'name="op-free_amount" checked' not in page
     data = {

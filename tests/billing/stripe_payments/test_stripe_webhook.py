@@ -109,7 +109,9 @@ def test_succeeded_records_one_payment_even_replayed(
         intent_id,
         False,
     )
-    assert payment.label == "Règlement Carte en ligne " + intent_id
+    # The processor's id is for staff (the reference), not in the label families read.
+    assert payment.label == "Règlement Carte en ligne"
+    assert payment.reference == intent_id
     assert family_balance(dupont) == Decimal("0.00")
     attempt.refresh_from_db()
     assert (attempt.status, attempt.payment) == (Status.SUCCEEDED, payment)
@@ -182,7 +184,7 @@ def test_refunds_add_reversal_entries_once_each(localstripe, post_webhook, dupon
     ]
     assert family_balance(dupont) == Decimal("36.07")
     entry = LedgerEntry.objects.filter(reversal=reversals[0]).get()
-    assert entry.label == "Remboursement — Règlement Carte en ligne " + intent_id
+    assert entry.label == "Remboursement — Règlement Carte en ligne"
 
 
 def intent_for(localstripe, family, attempt, cents, currency="eur"):
