@@ -11,6 +11,51 @@ from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.viewsets.base import ViewSet
 
 
+class NewItemTitleMixin:
+    """For create views: titled `new_item_label` ("Nouvelle facture"), in the header and the
+    breadcrumbs, instead of Wagtail's "Nouvel(le) : Facture"."""
+
+    new_item_label = None
+
+    def get_page_title(self):
+        return self.new_item_label or super().get_page_title()
+
+    def get_page_subtitle(self):
+        return "" if self.new_item_label else super().get_page_subtitle()
+
+    def get_breadcrumbs_items(self):
+        items = super().get_breadcrumbs_items()
+        if self.new_item_label and items:
+            items[-1] = {**items[-1], "label": self.new_item_label}
+        return items
+
+
+class ModelLabelsMixin:
+    """For model viewsets: the add button reads `add_item_label` ("Ajouter une facture") and
+    the create page `new_item_label` ("Nouvelle facture"). Wagtail builds both from the
+    model's name in one sentence for every model ("Ajouter un(e) facture"), which French
+    gender and elision cannot share: each viewset names its own."""
+
+    add_item_label = None
+    new_item_label = None
+
+    def get_index_view_kwargs(self, **kwargs):
+        if self.add_item_label:
+            kwargs.setdefault("add_item_label", self.add_item_label)
+        return super().get_index_view_kwargs(**kwargs)
+
+    @property
+    def add_view(self):
+        view_class = self.add_view_class
+        if self.new_item_label:
+            view_class = type(
+                view_class.__name__,
+                (NewItemTitleMixin, view_class),
+                {"new_item_label": self.new_item_label},
+            )
+        return self.construct_view(view_class, **self.get_add_view_kwargs())
+
+
 def permission_menu_item(permission):
     """A menu item class shown only to users holding `permission` ("app_label.codename")."""
 

@@ -22,6 +22,8 @@ from wagtail.permissions import policy_registry
 
 import django_filters
 
+from core.admin import ModelLabelsMixin
+
 from . import admin_views
 from .choosers import FamilyChooserFilter
 from .models import Child, Family, Guardian, Structure
@@ -157,7 +159,7 @@ class ChildFilterSet(FamilyMemberFilterSet):
         fields = ["structure", "family"]
 
 
-class StaffScopedViewSet(ModelViewSet):
+class StaffScopedViewSet(ModelLabelsMixin, ModelViewSet):
     """A ModelViewSet whose every view sees only `scope(user)`.
 
     Copying is off: the copy view looks objects up without a queryset hook.
@@ -188,6 +190,8 @@ class StaffScopedViewSet(ModelViewSet):
 class StructureViewSet(StaffScopedViewSet):
     model = Structure
     name = "structures"
+    add_item_label = _("Add a structure")
+    new_item_label = _("New structure")
     icon = "site"
     menu_order = 100
     form_class = StructureForm
@@ -201,6 +205,8 @@ class StructureViewSet(StaffScopedViewSet):
 class FamilyViewSet(StaffScopedViewSet):
     model = Family
     name = "families"
+    add_item_label = _("Add a family")
+    new_item_label = _("New family")
     icon = "group"
     menu_order = 200
     form_class = FamilyForm
@@ -234,6 +240,8 @@ class FamilyViewSet(StaffScopedViewSet):
 class GuardianViewSet(StaffScopedViewSet):
     model = Guardian
     name = "guardians"
+    add_item_label = _("Add a guardian")
+    new_item_label = _("New guardian")
     icon = "user"
     menu_order = 300
     form_class = GuardianForm
@@ -281,6 +289,8 @@ class GuardianViewSet(StaffScopedViewSet):
 class ChildViewSet(StaffScopedViewSet):
     model = Child
     name = "children"
+    add_item_label = _("Add a child")
+    new_item_label = _("New child")
     icon = "user"
     menu_order = 400
     form_class = ChildForm

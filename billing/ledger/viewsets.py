@@ -20,7 +20,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 import django_filters
 
-from core.admin import SearchableIndexViewSet, permission_menu_item
+from core.admin import ModelLabelsMixin, SearchableIndexViewSet, permission_menu_item
 from parents.choosers import FamilyChooserFilter
 from parents.models import Structure
 
@@ -98,7 +98,7 @@ class PaymentFilterSet(StructureFamilyFilterSet):
         fields = ["structure", "family", "method", "date", "needs_review"]
 
 
-class BillingModelViewSet(ModelViewSet):
+class BillingModelViewSet(ModelLabelsMixin, ModelViewSet):
     """A ModelViewSet whose every view sees only `scope(user)`, and can switch views off.
 
     `disabled_views` are neither routed nor linked to (their URL names are None in every
@@ -159,6 +159,8 @@ class BillingModelViewSet(ModelViewSet):
 class InvoiceViewSet(BillingModelViewSet):
     model = Invoice
     name = "invoices"
+    add_item_label = _("Add an invoice")
+    new_item_label = _("New invoice")
     url_prefix = "facturation/factures"
     icon = "doc-full"
     menu_order = 100
@@ -341,6 +343,8 @@ class CreditNoteViewSet(BillingModelViewSet):
 class PaymentViewSet(BillingModelViewSet):
     model = Payment
     name = "payments"
+    add_item_label = _("Add a payment")
+    new_item_label = _("New payment")
     url_prefix = "facturation/reglements"
     icon = "tick"
     menu_order = 300
