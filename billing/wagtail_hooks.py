@@ -125,3 +125,12 @@ def family_statement_link(user, family):
         url = reverse("billing_statements:statement", args=[family.pk])
         return (_("Account statement"), url)
     return None
+
+
+@hooks.register("construct_homepage_panels")
+def add_billing_home_panels(request, panels):
+    from .dashboard import balances_panel, payment_attempts_panel
+
+    for panel in (balances_panel(request.user), payment_attempts_panel(request.user)):
+        if panel is not None:
+            panels.append(panel)

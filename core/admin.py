@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.paginator import WagtailPaginator
+from wagtail.admin.ui.components import Component
 from wagtail.admin.viewsets.base import ViewSet
 
 
@@ -54,6 +55,29 @@ class ModelLabelsMixin:
                 {"new_item_label": self.new_item_label},
             )
         return self.construct_view(view_class, **self.get_add_view_kwargs())
+
+
+class HomePanel(Component):
+    """A panel of the admin's home page: what waits for the member of staff in one list.
+
+    `lines` are (structure name, text) pairs, one per structure of the member of staff with
+    something to show; `url` opens the list where it is dealt with. Each app builds its own
+    panels (its `dashboard.py`) and adds them from its `construct_homepage_panels` hook.
+    """
+
+    template_name = "components/admin_home_panel.html"
+
+    def __init__(self, name, heading, lines, url, link_label, order=50, summary=""):
+        self.name = name
+        self.heading = heading
+        self.lines = lines
+        self.url = url
+        self.link_label = link_label
+        self.order = order
+        self.summary = summary
+
+    def get_context_data(self, parent_context=None):
+        return {"panel": self}
 
 
 def permission_menu_item(permission):

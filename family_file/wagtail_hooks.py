@@ -54,3 +54,12 @@ def family_file_link(user, family):
     if user.has_perm(FILES_PERMISSION):
         return (_("Family file"), reverse("family_files:family", args=[family.pk]))
     return None
+
+
+@hooks.register("construct_homepage_panels")
+def add_family_file_home_panel(request, panels):
+    from .dashboard import documents_panel
+
+    panel = documents_panel(request.user)
+    if panel is not None:
+        panels.append(panel)

@@ -66,3 +66,12 @@ def family_bookings_link(user, family):
     if user.has_perm(ADD_PERMISSION):
         return (_("Bookings"), reverse("reservation_on_behalf:family", args=[family.pk]))
     return None
+
+
+@hooks.register("construct_homepage_panels")
+def add_bookings_home_panels(request, panels):
+    from .dashboard import absences_panel, waiting_lists_panel
+
+    for panel in (absences_panel(request.user), waiting_lists_panel(request.user)):
+        if panel is not None:
+            panels.append(panel)
