@@ -130,3 +130,18 @@ def test_a_listed_document_names_its_library(director, verified_client, brax_pag
     assert "Ce document figure sur :" in content
     assert "aucune page « Imprimés »" not in content
     assert reverse("wagtailadmin_pages:edit", args=[library.pk]) in content
+
+
+def test_a_director_cannot_delete_the_library(director, verified_client, communication, libraries):
+    client = verified_client(director)
+    library = libraries["brax"]
+
+    response = client.post(reverse("wagtailadmin_pages:delete", args=[library.pk]))
+    assert response.status_code == 302
+    assert FormsLibraryPage.objects.filter(pk=library.pk).exists()
+    response = client.post(
+        reverse("wagtail_bulk_action", args=["wagtailcore", "page", "delete"]) + f"?id={library.pk}"
+    )
+    assert FormsLibraryPage.objects.filter(pk=library.pk).exists()
+    # Communication staff, who edit the structure's pages, still may.
+    assert library.permissions_for_user(communication).can_delete()
