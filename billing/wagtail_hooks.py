@@ -6,10 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from parents.family_links import FAMILY_ADMIN_LINKS_HOOK
+
 from .certificates.viewsets import CertificateAdminViewSet, register_certificate_log_actions
 from .direct_debit.log_actions import register_direct_debit_log_actions
 from .direct_debit.viewsets import DirectDebitAdminViewSet
 from .imports.views import can_import, get_import_urls
+from .ledger.admin_views import STATEMENT_PERMISSION
 from .ledger.viewsets import BillingViewSetGroup
 from .online_payment.viewsets import PaymentAttemptViewSet
 from .reminders.viewsets import ReminderAdminViewSet
@@ -114,3 +117,20 @@ def register_billing_log_scopes():
         structure__in=Structure.objects.for_staff(user)
     )
     return scopes
+
+
+@hooks.register(FAMILY_ADMIN_LINKS_HOOK, order=10)
+def family_statement_link(user, family):
+    if user.has_perm(STATEMENT_PERMISSION):
+        url = reverse("billing_statements:statement", args=[family.pk])
+        return (_("Account statement"), url)
+    return None
+
+
+@hooks.register("construct_homepage_panels")
+def add_billing_home_panels(request, panels):
+    from .dashboard import balances_panel, payment_attempts_panel
+
+    for panel in (balances_panel(request.user), payment_attempts_panel(request.user)):
+        if panel is not None:
+            panels.append(panel)

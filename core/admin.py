@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin.filters import DateRangePickerWidget
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.paginator import WagtailPaginator
+from wagtail.admin.ui.components import Component
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
@@ -33,6 +34,74 @@ from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
 
 import django_filters
+
+
+class NewItemTitleMixin:
+    """For create views: titled `new_item_label` ("Nouvelle facture"), in the header and the
+    breadcrumbs, instead of Wagtail's "Nouvel(le) : Facture"."""
+
+    new_item_label = None
+
+    def get_page_title(self):
+        return self.new_item_label or super().get_page_title()
+
+    def get_page_subtitle(self):
+        return "" if self.new_item_label else super().get_page_subtitle()
+
+    def get_breadcrumbs_items(self):
+        items = super().get_breadcrumbs_items()
+        if self.new_item_label and items:
+            items[-1] = {**items[-1], "label": self.new_item_label}
+        return items
+
+
+class ModelLabelsMixin:
+    """For model viewsets: the add button reads `add_item_label` ("Ajouter une facture") and
+    the create page `new_item_label` ("Nouvelle facture"). Wagtail builds both from the
+    model's name in one sentence for every model ("Ajouter un(e) facture"), which French
+    gender and elision cannot share: each viewset names its own."""
+
+    add_item_label = None
+    new_item_label = None
+
+    def get_index_view_kwargs(self, **kwargs):
+        if self.add_item_label:
+            kwargs.setdefault("add_item_label", self.add_item_label)
+        return super().get_index_view_kwargs(**kwargs)
+
+    @property
+    def add_view(self):
+        view_class = self.add_view_class
+        if self.new_item_label:
+            view_class = type(
+                view_class.__name__,
+                (NewItemTitleMixin, view_class),
+                {"new_item_label": self.new_item_label},
+            )
+        return self.construct_view(view_class, **self.get_add_view_kwargs())
+
+
+class HomePanel(Component):
+    """A panel of the admin's home page: what waits for the member of staff in one list.
+
+    `lines` are (structure name, text) pairs, one per structure of the member of staff with
+    something to show; `url` opens the list where it is dealt with. Each app builds its own
+    panels (its `dashboard.py`) and adds them from its `construct_homepage_panels` hook.
+    """
+
+    template_name = "components/admin_home_panel.html"
+
+    def __init__(self, name, heading, lines, url, link_label, order=50, summary=""):
+        self.name = name
+        self.heading = heading
+        self.lines = lines
+        self.url = url
+        self.link_label = link_label
+        self.order = order
+        self.summary = summary
+
+    def get_context_data(self, parent_context=None):
+        return {"panel": self}
 
 
 def permission_menu_item(permission):
@@ -181,7 +250,7 @@ class ScopedUsageView(StaffScopedMixin, UsageView):
         return self.get_scoped_queryset()
 
 
-class ScopedModelViewSet(ModelViewSet):
+class ScopedModelViewSet(ModelLabelsMixin, ModelViewSet):
     """A ModelViewSet whose every view sees only `scope(user)`, and that can switch views off.
 
     Every view that reaches an object by its key does so through the scope, so another

@@ -8,3 +8,8 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Core"
+
+    def ready(self):
+        from .spreadsheets import use_french_csv_dialect
+
+        use_french_csv_dialect()

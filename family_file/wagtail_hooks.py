@@ -1,8 +1,12 @@
 from django.contrib.auth.models import Permission
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 
+from parents.family_links import FAMILY_ADMIN_LINKS_HOOK
+
+from .admin_views import FILES_PERMISSION
 from .viewsets import FamilyFileViewSetGroup
 
 
@@ -43,3 +47,19 @@ def register_family_file_permissions():
             "change_supportingdocument",
         ],
     )
+
+
+@hooks.register(FAMILY_ADMIN_LINKS_HOOK, order=30)
+def family_file_link(user, family):
+    if user.has_perm(FILES_PERMISSION):
+        return (_("Family file"), reverse("family_files:family", args=[family.pk]))
+    return None
+
+
+@hooks.register("construct_homepage_panels")
+def add_family_file_home_panel(request, panels):
+    from .dashboard import documents_panel
+
+    panel = documents_panel(request.user)
+    if panel is not None:
+        panels.append(panel)

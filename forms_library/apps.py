@@ -18,6 +18,7 @@ class FormsLibraryConfig(AppConfig):
         post_save.connect(signal_handlers.on_privacy_saved, sender=CollectionPrivacy)
         post_delete.connect(signal_handlers.on_privacy_deleted, sender=CollectionPrivacy)
         post_page_move.connect(signal_handlers.on_library_moved, sender=FormsLibraryPage)
+        post_save.connect(signal_handlers.on_library_saved, sender=FormsLibraryPage)
         document_model = get_document_model()
         post_save.connect(signal_handlers.on_document_changed, sender=document_model)
         post_delete.connect(signal_handlers.on_document_changed, sender=document_model)

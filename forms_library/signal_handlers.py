@@ -1,18 +1,17 @@
-"""Keeping derived state in step: structure groups' collection permissions, the library's
-structure after a move, and the front-end cache after documents or their privacy change."""
+"""Keeping derived state in step: structure groups' collection permissions, the directors'
+rights on their structure's library page, the library's structure after a move, and the
+front-end cache after documents or their privacy change."""
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
-from wagtail.models import GroupCollectionPermission, Site
+from wagtail.models import GroupCollectionPermission, GroupPagePermission, Site
 
 from parents.roles import (
     COMMUNICATION_GROUP,
     DIRECTION_GROUP,
-    STRUCTURE_GROUP_SEPARATOR,
-    STRUCTURE_ROLES,
+    in_structure_groups,
     structure_group,
 )
 
@@ -41,6 +40,35 @@ COLLECTION_PERMISSIONS = {
 }
 
 
+# What a structure's Direction group may do on the structure's "Imprimés" page: edit its
+# entries and publish them. Not add pages (a library has none below it), not delete it.
+LIBRARY_PAGE_PERMISSIONS = ["change_page", "publish_page"]
+
+
+def sync_library_permissions(page):
+    """Let the directors of the library's structure edit and publish it, and no other
+    structure's group. The association-wide library (no structure) stays with superusers and
+    the groups given rights on it in the admin. Idempotent."""
+    wanted = set()
+    if page.structure_id is not None:
+        group = structure_group(DIRECTION_GROUP, page.structure)
+        for codename in LIBRARY_PAGE_PERMISSIONS:
+            permission = Permission.objects.get(
+                content_type__app_label="wagtailcore", codename=codename
+            )
+            row, _ = GroupPagePermission.objects.get_or_create(
+                group=group, page_id=page.pk, permission=permission
+            )
+            wanted.add(row.pk)
+    rows = GroupPagePermission.objects.filter(in_structure_groups(), page_id=page.pk)
+    rows.exclude(pk__in=wanted).delete()
+
+
+def on_library_saved(sender, instance, **kwargs):
+    if instance.pk and instance.alias_of_id is None:
+        sync_library_permissions(instance)
+
+
 def sync_collection_permissions(rule):
     """Give the structure's Communication and Direction groups their rights on the rule's
     collection, and withdraw those of any other structure's groups. Idempotent."""
@@ -60,10 +88,7 @@ def sync_collection_permissions(rule):
 
 
 def _structure_group_rows(collection):
-    prefixes = Q()
-    for role in STRUCTURE_ROLES:
-        prefixes |= Q(group__name__startswith=f"{role}{STRUCTURE_GROUP_SEPARATOR}")
-    return GroupCollectionPermission.objects.filter(prefixes, collection=collection)
+    return GroupCollectionPermission.objects.filter(in_structure_groups(), collection=collection)
 
 
 def on_privacy_saved(sender, instance, **kwargs):
@@ -81,6 +106,7 @@ def on_library_moved(sender, instance, **kwargs):
     FormsLibraryPage.objects.filter(pk=instance.pk).update(
         structure_id=structure_id_of_parent(instance)
     )
+    sync_library_permissions(FormsLibraryPage.objects.get(pk=instance.pk))
 
 
 def on_document_changed(sender, instance, **kwargs):

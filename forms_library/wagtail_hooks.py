@@ -3,10 +3,18 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from wagtail import hooks
+from wagtail.admin import messages
 
-from .models import Access, CollectionPrivacy, FormsLibraryEntry, document_access
+from .models import (
+    Access,
+    CollectionPrivacy,
+    FormsLibraryEntry,
+    FormsLibraryPage,
+    document_access,
+)
 from .viewsets import CollectionPrivacyViewSet
 
 
@@ -70,3 +78,33 @@ def scope_admin_api(router):
 
     router.register_endpoint("images", ScopedImagesAdminAPIViewSet)
     router.register_endpoint("documents", ScopedDocumentsAdminAPIViewSet)
+
+
+def may_delete_library(user, page):
+    """Directors edit and publish their structure's library, which in Wagtail also lets them
+    delete it; deleting stays with those who may edit the page above it (communication staff
+    of the structure, superusers)."""
+    parent = page.get_parent()
+    return parent is not None and parent.permissions_for_user(user).can_edit()
+
+
+@hooks.register("before_delete_page")
+def keep_libraries_from_directors(request, page):
+    if isinstance(page, FormsLibraryPage) and not may_delete_library(request.user, page):
+        messages.error(request, _("Only communication staff may delete an “Imprimés” page."))
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    return None
+
+
+@hooks.register("before_bulk_action")
+def keep_libraries_from_bulk_deletion(request, action_type, objects, action_class_instance):
+    if action_type != "delete":
+        return None
+    for page in objects:
+        specific = getattr(page, "specific", page)
+        if isinstance(specific, FormsLibraryPage) and not may_delete_library(
+            request.user, specific
+        ):
+            messages.error(request, _("Only communication staff may delete an “Imprimés” page."))
+            return redirect("wagtailadmin_explore", specific.get_parent().pk)
+    return None

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from .models import Association, Child, Family, Guardian, Structure, User
-from .roles import DIRECTION_GROUP, setup_roles
+from .roles import COMMUNICATION_GROUP, DIRECTION_GROUP, setup_roles
 
 # Published passwords that pass the site's own rules (12 characters or more, not common,
 # not like the username): a visitor trying the demo sees the rules a parent meets.
@@ -18,6 +18,10 @@ PARENT_PASSWORD = "Vacances-Loisirs-2026"  # noqa: S105
 DIRECTOR_PASSWORD = "Tableau-Centre-2026"  # noqa: S105
 DIRECTOR_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - demo only, printed
 DIRECTOR_BACKUP_CODES = ["brax-0001", "brax-0002", "brax-0003", "brax-0004", "brax-0005"]
+# Communication staff of Brax: publishes pages and "Imprimés"; no access to families or money.
+COMMUNICATION_PASSWORD = "Affiches-Brax-2026!"  # noqa: S105 - passes the site's own rules
+COMMUNICATION_TOTP_SECRET = "MNXW23LVNZUWGYLUNFXW4LLEMVWW6IJB"  # noqa: S105 - demo only, printed
+COMMUNICATION_BACKUP_CODES = ["comm-0001", "comm-0002", "comm-0003", "comm-0004", "comm-0005"]
 
 
 def born(age, month, day):
@@ -153,22 +157,39 @@ def load():
     )
     director.groups.add(Group.objects.get(name=DIRECTION_GROUP))
     director.structures.add(brax)
-    _director_devices(director)
-    return {"structures": [brax, levignac], "families": [dupont, bernard], "director": director}
+    _staff_devices(director, DIRECTOR_TOTP_SECRET, DIRECTOR_BACKUP_CODES)
+    communication = _user(
+        "communication.demo",
+        COMMUNICATION_PASSWORD,
+        first_name="Inès",
+        last_name="FAURE",
+        email="communication.demo@example.org",
+    )
+    communication.groups.add(Group.objects.get(name=COMMUNICATION_GROUP))
+    communication.structures.add(brax)
+    _staff_devices(communication, COMMUNICATION_TOTP_SECRET, COMMUNICATION_BACKUP_CODES)
+    return {
+        "structures": [brax, levignac],
+        "families": [dupont, bernard],
+        "director": director,
+        "communication": communication,
+    }
 
 
-def _director_devices(director):
+def _staff_devices(user, totp_secret, backup_codes):
+    """The second factor of a demo staff login: a TOTP secret printed by `make run`, and
+    backup codes."""
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    key = base64.b32decode(DIRECTOR_TOTP_SECRET).hex()
+    key = base64.b32decode(totp_secret).hex()
     TOTPDevice.objects.update_or_create(
-        user=director, name="Démo", defaults={"key": key, "confirmed": True}
+        user=user, name="Démo", defaults={"key": key, "confirmed": True}
     )
     static, _ = StaticDevice.objects.get_or_create(
-        user=director, name="Codes de secours", defaults={"confirmed": True}
+        user=user, name="Codes de secours", defaults={"confirmed": True}
     )
     existing = set(static.token_set.values_list("token", flat=True))
-    for code in DIRECTOR_BACKUP_CODES:
+    for code in backup_codes:
         if code not in existing:
             static.token_set.create(token=code)

@@ -87,6 +87,14 @@ def structure_group_name(role, structure):
     return f"{role}{STRUCTURE_GROUP_SEPARATOR}{structure.slug}"
 
 
+def in_structure_groups(lookup="group__name"):
+    """A condition on `lookup` (a group name) matching the per-structure groups of any role."""
+    condition = Q()
+    for role in STRUCTURE_ROLES:
+        condition |= Q(**{f"{lookup}__startswith": f"{role}{STRUCTURE_GROUP_SEPARATOR}"})
+    return condition
+
+
 def structure_group(role, structure):
     """The group holding `role`'s page and collection permissions on `structure`."""
     if role not in STRUCTURE_ROLES:

@@ -153,6 +153,8 @@ class ChildFilterSet(FamilyMemberFilterSet):
 class StructureViewSet(ScopedModelViewSet):
     model = Structure
     name = "structures"
+    add_item_label = _("Add a structure")
+    new_item_label = _("New structure")
     icon = "site"
     menu_order = 100
     form_class = StructureForm
@@ -163,6 +165,8 @@ class StructureViewSet(ScopedModelViewSet):
 class FamilyViewSet(ScopedModelViewSet):
     model = Family
     name = "families"
+    add_item_label = _("Add a family")
+    new_item_label = _("New family")
     icon = "group"
     menu_order = 200
     form_class = FamilyForm
@@ -193,6 +197,8 @@ class FamilyViewSet(ScopedModelViewSet):
 class GuardianViewSet(ScopedModelViewSet):
     model = Guardian
     name = "guardians"
+    add_item_label = _("Add a guardian")
+    new_item_label = _("New guardian")
     icon = "user"
     menu_order = 300
     form_class = GuardianForm
@@ -240,6 +246,8 @@ class GuardianViewSet(ScopedModelViewSet):
 class ChildViewSet(ScopedModelViewSet):
     model = Child
     name = "children"
+    add_item_label = _("Add a child")
+    new_item_label = _("New child")
     icon = "user"
     menu_order = 400
     form_class = ChildForm

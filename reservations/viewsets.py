@@ -132,6 +132,8 @@ class BookingsModelViewSet(ScopedModelViewSet):
 
 class PeriodViewSet(BookingsModelViewSet):
     model = Period
+    add_item_label = _("Add a booking period")
+    new_item_label = _("New booking period")
     name = "reservation_periods"
     url_prefix = "reservations/periodes"
     icon = "date"
@@ -181,6 +183,8 @@ class PeriodViewSet(BookingsModelViewSet):
 
 class UnitViewSet(BookingsModelViewSet):
     model = Unit
+    add_item_label = _("Add a unit")
+    new_item_label = _("New unit")
     name = "reservation_units"
     url_prefix = "reservations/unites"
     icon = "tag"
@@ -231,6 +235,8 @@ class SlotViewSet(BookingsModelViewSet):
     """Capacities per day and unit, and per age group when a day's places are split."""
 
     model = Slot
+    add_item_label = _("Add a capacity")
+    new_item_label = _("New capacity")
     name = "reservation_capacities"
     url_prefix = "reservations/capacites"
     icon = "group"
@@ -261,6 +267,8 @@ class SlotViewSet(BookingsModelViewSet):
 
 class OutingViewSet(BookingsModelViewSet):
     model = Outing
+    add_item_label = _("Add an outing")
+    new_item_label = _("New outing")
     name = "reservation_outings"
     url_prefix = "reservations/sorties"
     icon = "pick"
@@ -283,6 +291,8 @@ class OutingViewSet(BookingsModelViewSet):
 
 class TariffBracketViewSet(BookingsModelViewSet):
     model = TariffBracket
+    add_item_label = _("Add a price bracket")
+    new_item_label = _("New price bracket")
     name = "reservation_brackets"
     url_prefix = "reservations/tranches"
     icon = "list-ol"
@@ -294,6 +304,8 @@ class TariffBracketViewSet(BookingsModelViewSet):
 
 class AgeGroupViewSet(BookingsModelViewSet):
     model = AgeGroup
+    add_item_label = _("Add an age group")
+    new_item_label = _("New age group")
     name = "reservation_age_groups"
     url_prefix = "reservations/groupes-age"
     icon = "group"

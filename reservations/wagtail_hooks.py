@@ -1,9 +1,13 @@
 from django.apps import apps
 from django.contrib.auth.models import Permission
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 
+from parents.family_links import FAMILY_ADMIN_LINKS_HOOK
+
+from .admin_views import ADD_PERMISSION
 from .viewsets import ReservationsViewSetGroup
 
 
@@ -55,3 +59,19 @@ def register_reservations_log_scopes():
         for model in apps.get_app_config("reservations").get_models()
         if hasattr(model.objects, "for_staff")
     }
+
+
+@hooks.register(FAMILY_ADMIN_LINKS_HOOK, order=20)
+def family_bookings_link(user, family):
+    if user.has_perm(ADD_PERMISSION):
+        return (_("Bookings"), reverse("reservation_on_behalf:family", args=[family.pk]))
+    return None
+
+
+@hooks.register("construct_homepage_panels")
+def add_bookings_home_panels(request, panels):
+    from .dashboard import absences_panel, waiting_lists_panel
+
+    for panel in (absences_panel(request.user), waiting_lists_panel(request.user)):
+        if panel is not None:
+            panels.append(panel)

@@ -31,6 +31,7 @@ from core.admin import permission_menu_item
 from core.dates import format_date
 from parents.models import Structure
 
+from .confirmation import PublicationConfirmationMixin
 from .forms import ConvertToPaymentForm
 from .models import Certificate, CertificateRun
 from .services import (
@@ -181,10 +182,11 @@ class StructureYearActionMixin(CertificatePermissionMixin):
 
     http_method_names = ["post"]
 
-    def get_structure_and_year(self):
-        structure = get_object_or_404(self.structures(), pk=self.request.POST.get("structure") or 0)
+    def get_structure_and_year(self, data=None):
+        data = self.request.POST if data is None else data
+        structure = get_object_or_404(self.structures(), pk=data.get("structure") or 0)
         try:
-            year = int(self.request.POST.get("year", ""))
+            year = int(data.get("year", ""))
         except ValueError:
             raise Http404 from None
         if not 2000 <= year <= timezone.localdate().year:
@@ -220,11 +222,13 @@ class GenerateView(StructureYearActionMixin, View):
         return redirect(self.url_names["run"], run.pk)
 
 
-class PublishView(StructureYearActionMixin, View):
+class PublishView(PublicationConfirmationMixin, StructureYearActionMixin, View):
     permission_required = PUBLISH_PERMISSION
 
     def post(self, request):
         structure, year = self.get_structure_and_year()
+        if (confirmation_page := self.unconfirmed(structure, year)) is not None:
+            return confirmation_page
         summary = publish_attestations(structure, year, by=request.user)
         messages.success(
             request,

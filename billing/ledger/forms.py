@@ -7,6 +7,7 @@ the money rules again and their `BillingError` messages are shown on the form.
 """
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -37,21 +38,45 @@ def staff_families(user):
     return Family.objects.for_staff(user).select_related("structure")
 
 
+class ChildSelect(forms.Select):
+    """The child list of a line; each option names its family, so that the page offers only
+    the children of the family chosen above (static/billing/invoice_form.js)."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-family"] = str(instance.family_id)
+        return option
+
+
 class InvoiceLineForm(WagtailAdminModelForm):
     """One line of a draft. The amount is not a field: it is computed, and fixed at issue."""
 
     class Meta(WagtailAdminModelForm.Meta):
         model = InvoiceLine
         fields = LINE_FIELDS
+        widgets = {"child": ChildSelect}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, family=None, **kwargs):
         super().__init__(*args, **kwargs)
         children = Child.objects.filter(family__in=staff_families(self.for_user))
         self.fields["child"].queryset = children.select_related("family")
+        if family is not None:
+            self.offer_children_of(family)
         # Two families may have a child of the same name: the reference tells them apart.
         self.fields["child"].label_from_instance = lambda child: (
             f"{child} ({child.family.reference})"
         )
+
+    def offer_children_of(self, family):
+        """List only the children of `family`, once the invoice's family is known. The field
+        still accepts any child of the staff's families, so that another family's child gets
+        the invoice's own clear error rather than "not one of the available choices"."""
+        field = self.fields["child"]
+        offered = ModelChoiceIterator(field)
+        offered.queryset = field.queryset.filter(family=family)
+        field.widget.choices = offered
 
     def clean(self):
         cleaned_data = super().clean()
@@ -89,11 +114,35 @@ class InvoiceForm(WagtailAdminModelForm):
             }
         }
 
+    class Media:
+        js = ["billing/invoice_form.js"]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["family"].queryset = staff_families(self.for_user)
         if self.instance.pk:
             self.fields["family"].disabled = True
+        family = self.chosen_family()
+        if family is not None:
+            lines = self.formsets["lines"]
+            lines.form_kwargs["family"] = family  # lines added on the page
+            for form in lines.forms:
+                form.offer_children_of(family)
+
+    def chosen_family(self):
+        """The invoice's family when already known: the draft's, the one posted, or the one
+        the page was opened for (`?family=`); None while it is still to be chosen."""
+        if self.instance.pk:
+            return self.instance.family
+        field = self.fields["family"]
+        value = self.data.get(self.add_prefix("family")) if self.is_bound else None
+        value = value or self.initial.get("family")
+        if value in (None, ""):
+            return None
+        try:
+            return field.queryset.filter(pk=int(getattr(value, "pk", value))).first()
+        except (TypeError, ValueError):
+            return None
 
     @property
     def line_forms(self):

@@ -135,6 +135,8 @@ class BillingModelViewSet(ScopedModelViewSet):
 class InvoiceViewSet(BillingModelViewSet):
     model = Invoice
     name = "invoices"
+    add_item_label = _("Add an invoice")
+    new_item_label = _("New invoice")
     url_prefix = "facturation/factures"
     icon = "doc-full"
     menu_order = 100
@@ -297,6 +299,8 @@ class CreditNoteViewSet(BillingModelViewSet):
 class PaymentViewSet(BillingModelViewSet):
     model = Payment
     name = "payments"
+    add_item_label = _("Add a payment")
+    new_item_label = _("New payment")
     url_prefix = "facturation/reglements"
     icon = "tick"
     menu_order = 300

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Form widgets' templates through TEMPLATES (FORM_RENDERER), so templates/ may override one.
+    "django.forms",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +93,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+
+# Widgets render with the project's template settings: templates/wagtailadmin/widgets/ adjusts
+# Wagtail's date fields.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {
@@ -227,6 +233,8 @@ TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = False
+# Our own input formats for English (config/formats/en): dates typed day first.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
@@ -316,6 +324,11 @@ WAGTAIL_SITE_NAME = "Portail Familles"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Admin date fields show and accept dates the French way; the server reads dd/mm/yyyy (and
+# d/m/yyyy, and ISO) in both languages. Their picker no longer rewrites what it cannot read
+# (templates/wagtailadmin/widgets/): a wrong date is a form error, not today's date.
+WAGTAIL_DATE_FORMAT = "%d/%m/%Y"
+WAGTAIL_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
 # No avatar from gravatar.com: the admin would tell a third party which staff e-mail
 # addresses log in, and when. Wagtail shows its default avatar (or an uploaded one) instead.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None

@@ -67,6 +67,13 @@ def messages_of(response):
     return [str(message).split("<")[0].strip() for message in response.context["messages"]]
 
 
+def french_csv_rows(response):
+    """The rows of a CSV export in French Excel's dialect: UTF-8 with BOM, `;` separated."""
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+
+
 def this_year_number(value):
     return f"F{timezone.localdate().year}/{value:04d}"
 
@@ -168,12 +175,12 @@ def test_invoice_export_csv_and_xlsx_list_the_numbers(director_client, family, o
     response = director_client.get(reverse("invoices:index"), {"export": "csv"})
 
     assert response.status_code == 200
-    assert response["Content-Type"] == "text/csv"
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = french_csv_rows(response)
     assert rows[0][:3] == ["Numéro", "Structure", "Référence famille"]
     numbers = [row[0] for row in rows[1:]]
     assert sorted(numbers) == sorted([first.number, second.number])
-    assert rows[1][-2:] == ["12.50", "émise"]
+    assert rows[1][-2:] == ["12,50", "émise"]
 
     response = director_client.get(reverse("invoices:index"), {"export": "xlsx"})
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
@@ -697,11 +704,11 @@ def test_statement_csv_for_the_accountant(director_client, family):
 
     assert response.status_code == 200
     assert "releve-DUP001.csv" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = french_csv_rows(response)
     assert rows == [
         ["Date", "Opération", "Débit", "Crédit", "Solde"],
-        ["2025-03-09", f"Facture {invoice.number}", "20.00", "0.00", "20.00"],
-        ["2025-03-22", "Règlement Chèques 9038108", "0.00", "5.00", "15.00"],
+        ["09/03/2025", f"Facture {invoice.number}", "20,00", "0,00", "20,00"],
+        ["22/03/2025", "Règlement Chèques 9038108", "0,00", "5,00", "15,00"],
     ]
 
 

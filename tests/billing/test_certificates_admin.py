@@ -86,7 +86,9 @@ def test_flagged_cases_are_reviewed_then_published(admin_client, structure, fami
 
     page = text(admin_client.get(url("index"), {"structure": structure.pk, "year": YEAR}))
     assert "Cas à vérifier" in page and flagged.number in page
-    response = admin_client.post(url("publish"), {"structure": structure.pk, "year": YEAR})
+    response = admin_client.post(
+        url("publish"), {"structure": structure.pk, "year": YEAR, "confirm": "on"}
+    )
     assert response.status_code == 302
     assert set(Certificate.objects.values_list("number", "status")) == {
         (flagged.number, "draft"),
@@ -97,7 +99,7 @@ def test_flagged_cases_are_reviewed_then_published(admin_client, structure, fami
     flagged.refresh_from_db()
     assert flagged.reviewed_by == staff
     response = admin_client.post(
-        url("publish"), {"structure": structure.pk, "year": YEAR}, follow=True
+        url("publish"), {"structure": structure.pk, "year": YEAR, "confirm": "on"}, follow=True
     )
 
     assert set(Certificate.objects.values_list("status", flat=True)) == {"published"}
@@ -131,7 +133,11 @@ def test_another_structure_is_out_of_reach(admin_client, other_structure):
     for name, args in (("inspect", [certificate.pk]), ("pdf", [certificate.pk]), ("run", [run.pk])):
         assert admin_client.get(url(name, *args)).status_code == 404
     assert admin_client.post(url("review", certificate.pk)).status_code == 404
-    response = admin_client.post(url("publish"), {"structure": other_structure.pk, "year": YEAR})
+    response = admin_client.post(
+        url("publish"), {"structure": other_structure.pk, "year": YEAR, "confirm": "on"}
+    )
+    assert response.status_code == 404
+    response = admin_client.get(url("publish"), {"structure": other_structure.pk, "year": YEAR})
     assert response.status_code == 404
     response = admin_client.post(url("generate"), {"structure": other_structure.pk, "year": YEAR})
     assert response.status_code == 404

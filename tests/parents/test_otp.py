@@ -403,3 +403,58 @@ def test_admin_logout_works_unverified(director_client, totp_device):
     assert director_client.get(reverse("otp:verify"))["Location"].startswith(
         reverse("wagtailadmin_login")
     )
+
+
+def test_demo_communication_login_has_its_own_second_factor(client):
+    from django.contrib.auth.password_validation import validate_password
+
+    from parents import demo
+    from parents.models import User
+    from parents.roles import COMMUNICATION_GROUP
+
+    demo.load()
+    demo.load()  # idempotent
+    user = User.objects.get(username="communication.demo")
+    assert user.groups.filter(name=COMMUNICATION_GROUP).exists()
+    assert list(user.structures.values_list("slug", flat=True)) == ["brax"]
+    assert not user.has_perm("parents.view_family")
+    # The demo password passes the site's own rules.
+    validate_password(demo.COMMUNICATION_PASSWORD, user)
+    client.post(
+        reverse("wagtailadmin_login"),
+        {"username": "communication.demo", "password": demo.COMMUNICATION_PASSWORD},
+    )
+    device = TOTPDevice.objects.get(user=user)
+    assert base64.b32encode(device.bin_key).decode() == demo.COMMUNICATION_TOTP_SECRET
+    assert demo.COMMUNICATION_TOTP_SECRET != demo.DIRECTOR_TOTP_SECRET
+    client.post(reverse("otp:verify"), {"code": totp_code(device)})
+    assert client.get(ADMIN).status_code == 200
+
+    other = Client()
+    other.post(
+        reverse("wagtailadmin_login"),
+        {"username": "communication.demo", "password": demo.COMMUNICATION_PASSWORD},
+    )
+    other.post(reverse("otp:verify"), {"code": demo.COMMUNICATION_BACKUP_CODES[0]})
+    assert other.get(ADMIN).status_code == 200
+
+
+def test_make_run_prints_the_communication_login(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from forms_library.models import FormsLibraryPage
+    from parents import demo
+    from parents.models import User
+
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("load_demo_data", stdout=out)
+    assert f"communication.demo / {demo.COMMUNICATION_PASSWORD}" in out.getvalue()
+    assert f"TOTP secret (base32): {demo.COMMUNICATION_TOTP_SECRET}" in out.getvalue()
+    # The demo director may publish in Brax's "Imprimés", and only there.
+    director = User.objects.get(username="directeur.demo")
+    for library in FormsLibraryPage.objects.all():
+        expected = library.structure is not None and library.structure.slug == "brax"
+        assert library.permissions_for_user(director).can_publish() is expected, library.url

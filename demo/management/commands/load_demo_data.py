@@ -45,6 +45,11 @@ class Command(BaseCommand):
                     f"  Director (Brax):        directeur.demo / {parents_demo.DIRECTOR_PASSWORD}",
                     f"    TOTP secret (base32): {parents_demo.DIRECTOR_TOTP_SECRET}",
                     f"    Backup codes:         {' '.join(parents_demo.DIRECTOR_BACKUP_CODES)}",
+                    "  Communication (Brax):   communication.demo / "
+                    f"{parents_demo.COMMUNICATION_PASSWORD}",
+                    f"    TOTP secret (base32): {parents_demo.COMMUNICATION_TOTP_SECRET}",
+                    "    Backup codes:         "
+                    f"{' '.join(parents_demo.COMMUNICATION_BACKUP_CODES)}",
                     "",
                     "Published content: / (home), /brax/imprimes/ (library), /manuel/ (manual),",
                     "  /api/v2/pages/ (content API), /espace-famille/imprimes/ (family Imprimés).",

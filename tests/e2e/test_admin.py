@@ -1,0 +1,76 @@
+"""The admin as a director meets it, in a real browser: dates typed the French way and the
+invoice form's child list."""
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from parents import demo
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def director_login(page, live_server):
+    page.goto(live_server.url + "/admin/login/")
+    page.locator('input[name="username"]').fill("directeur.demo")
+    page.locator('input[name="password"]').fill(demo.DIRECTOR_PASSWORD)
+    page.locator('button[type="submit"]').first.click()
+    page.wait_for_load_state()
+    page.locator('input[name="code"]').fill(demo.DIRECTOR_BACKUP_CODES[0])
+    page.get_by_role("button", name="Vérifier").click()
+    page.wait_for_load_state()
+
+
+def test_a_date_typed_the_french_way_is_kept(page, live_server, demo_data, browser_problems):
+    from billing.models import Invoice
+    from parents.models import Child, Family
+
+    dupont = Family.objects.get(reference="DUP001")
+    martin = Family.objects.create(structure=dupont.structure, name="MARTIN", reference="MAR9")
+    Child.objects.create(
+        family=martin, first_name="Jules", last_name="MARTIN", birth_date=date(2018, 6, 1)
+    )
+    director_login(page, live_server)
+    page.goto(live_server.url + "/admin/facturation/factures/new/")
+
+    page.locator('select[name="family"]').select_option(label=str(dupont))
+    child_list = page.locator('select[name="lines-0-child"]')
+    child_list.focus()
+    # Only DUPONT's children are offered once DUPONT is chosen.
+    hidden = child_list.locator("option[hidden]")
+    expect(hidden).to_have_count(1)
+    expect(hidden).to_have_text("Jules MARTIN (MAR9)")
+    child_list.select_option(label="Léa DUPONT (DUP001)")
+    page.locator('input[name="lines-0-label"]').fill("Mercredi journée")
+    service_date = page.locator('input[name="lines-0-service_date"]')
+    service_date.fill("01/11/2026")
+    service_date.press("Tab")
+    expect(service_date).to_have_value("01/11/2026")
+    page.locator('input[name="lines-0-quantity"]').fill("1")
+    page.locator('input[name="lines-0-unit_price"]').fill("6.50")
+    page.locator('input[name="lines-0-quantity"]').press("Enter")
+    page.wait_for_load_state()
+
+    line = Invoice.objects.get(family=dupont, status="draft").lines.get()
+    assert line.service_date == date(2026, 11, 1)
+    assert browser_problems == []
+
+
+def test_an_unreadable_date_stays_and_is_refused(page, live_server, demo_data):
+    from billing.models import Invoice
+
+    director_login(page, live_server)
+    page.goto(live_server.url + "/admin/facturation/factures/new/")
+    page.locator('select[name="family"]').select_option(index=1)
+    page.locator('input[name="lines-0-label"]').fill("Mercredi journée")
+    service_date = page.locator('input[name="lines-0-service_date"]')
+    service_date.fill("31/02/2026")
+    service_date.press("Tab")
+    # Not replaced by today's date: what was typed stays, and the server refuses it.
+    expect(service_date).to_have_value("31/02/2026")
+    page.locator('input[name="lines-0-quantity"]').fill("1")
+    page.locator('input[name="lines-0-unit_price"]').fill("6.50")
+    page.locator('input[name="lines-0-quantity"]').press("Enter")
+    expect(page.get_by_text("Saisissez une date valide.")).to_be_visible()
+    assert not Invoice.objects.exists()
