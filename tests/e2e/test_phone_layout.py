@@ -1,0 +1,113 @@
+"""Every family page on a phone and on a desktop, in French and in English.
+
+At 360 px no page is wider than the screen (measured against 360, not `innerWidth`, which a
+too-wide page inflates), and axe-core finds no WCAG 2.1 A/AA violation at 360 and 1280 px.
+One browser context per language, logged in once, visits every page of the family menu and
+the detail pages reached from them.
+"""
+
+from io import StringIO
+
+from django.conf import settings
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+import pytest
+from playwright.sync_api import expect
+
+from parents import demo
+from parents.menu import FAMILY_MENU
+
+from .conftest import DEFAULT_TIMEOUT_MS, assert_accessible, login
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture
+def full_demo(home_page, settings, tmp_path):
+    """Everything `make run` loads: families, invoices, certificates, bookings, the family
+    file, the library."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("load_demo_data", "--force", stdout=StringIO())
+
+
+def family_pages():
+    """The family menu's pages, then the detail pages they lead to, for the DUPONT family."""
+    from billing.models import Certificate
+    from family_file.models import AuthorisedPerson
+    from parents.models import Family
+    from reservations.models import Booking, Period
+
+    family = Family.objects.get(reference="DUP001")
+    child = family.children.order_by("pk").first()
+    urls = []
+    for item in FAMILY_MENU:
+        for entry in (item, *item.children):
+            if entry.url not in urls:
+                urls.append(entry.url)
+    period = Period.objects.visible_to_families(family.structure, timezone.now()).first()
+    urls += [
+        reverse("billing:direct-debit"),
+        reverse("family_file:health", args=(child.pk,)),
+        reverse("reservations:family-calendar", args=(period.pk,)),
+        reverse("reservations:calendar", args=(child.pk, period.pk)),
+        reverse("reservations:history"),
+        reverse("reservations:reminders"),
+    ]
+    certificate = Certificate.objects.filter(family=family).first()
+    if certificate is not None:
+        urls.append(reverse("billing:certificate-detail", args=(certificate.pk,)))
+    person = AuthorisedPerson.objects.filter(family=family).first()
+    if person is not None:
+        urls.append(reverse("family_file:person", args=(person.pk,)))
+    booking = Booking.objects.filter(family=family, status="booked").order_by("-day__date").last()
+    if booking is not None:
+        urls.append(reverse("reservations:justify-absence", args=(booking.pk,)))
+    return urls
+
+
+# The elements that reach past the screen's right edge, to say what to fix.
+OVERFLOWING = """(width) => Array.from(document.querySelectorAll("body *"))
+  .filter((element) => element.getBoundingClientRect().right > width + 0.5)
+  .slice(-3)
+  .map((element) => element.tagName.toLowerCase() + (element.id ? "#" + element.id : "")
+    + (element.className ? "." + String(element.className).split(" ").join(".") : "")
+    + " " + Math.round(element.getBoundingClientRect().right))"""
+
+
+def set_language(page, live_server, language):
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    )
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_family_page_fits_a_phone_and_passes_axe(
+    page, live_server, full_demo, browser_problems, language
+):
+    page.set_default_timeout(DEFAULT_TIMEOUT_MS * 3)
+    set_language(page, live_server, language)
+    page.set_viewport_size(PHONE)
+    login(page, live_server, "parent.demo", demo.PARENT_PASSWORD)
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    urls = family_pages()
+    failures = []
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        for url in urls:
+            response = page.goto(live_server.url + url)
+            assert response.status == 200, url
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if viewport is PHONE and width > PHONE["width"]:
+                culprits = page.evaluate(OVERFLOWING, PHONE["width"])
+                failures.append(f"{url}: {width} px wide at {PHONE['width']} px: {culprits}")
+            try:
+                assert_accessible(page)
+            except pytest.fail.Exception as error:
+                failures.append(f"{viewport['width']} px: {error}")
+    assert failures == [], "\n".join(failures)
+    assert browser_problems == []
