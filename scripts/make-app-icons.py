@@ -17,7 +17,11 @@ def house(draw, size, scale):
     """A house (roof, walls, door) centred, `scale` of the icon's width."""
     unit = size * scale
     left, top = (size - unit) / 2, (size - unit) / 2
-    roof = [(left, top + unit * 0.45), (left + unit / 2, top + unit * 0.05), (left + unit, top + unit * 0.45)]
+    roof = [
+        (left, top + unit * 0.45),
+        (left + unit / 2, top + unit * 0.05),
+        (left + unit, top + unit * 0.45),
+    ]
     draw.polygon(roof, fill=WHITE)
     draw.rectangle(
         [left + unit * 0.15, top + unit * 0.42, left + unit * 0.85, top + unit * 0.95], fill=WHITE
