@@ -6,7 +6,10 @@ One browser context per language, logged in once, visits every page of the famil
 the detail pages reached from them.
 """
 
+import os
+import re
 from io import StringIO
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -25,6 +28,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -111,3 +115,90 @@ def test_every_family_page_fits_a_phone_and_passes_axe(
                 failures.append(f"{viewport['width']} px: {error}")
     assert failures == [], "\n".join(failures)
     assert browser_problems == []
+
+
+def test_a_phone_shows_the_balance_first_and_the_booking_bar_covers_no_day(
+    page, live_server, full_demo, browser_problems
+):
+    """On a 360×740 phone: the balance and the online payment button in the first screen of
+    the account page; on the family calendar, the confirm bar above nothing at the end.
+
+    With PORTAIL_SCREENSHOTS=1 the three pages are saved to docs/screenshots/ (README)."""
+    from parents.models import Family
+    from reservations.models import Period
+
+    family = Family.objects.get(reference="DUP001")
+    period = Period.objects.visible_to_families(family.structure, timezone.now()).first()
+    page.set_viewport_size(PHONE)
+    login(page, live_server, "parent.demo", demo.PARENT_PASSWORD)
+
+    page.goto(live_server.url + reverse("billing:account"))
+    balance = page.get_by_role("heading", name=re.compile("Solde débiteur au"))
+    pay = page.get_by_role("button", name="Paiement en ligne")
+    for element in (balance, pay):
+        expect(element).to_be_in_viewport()
+        box = element.bounding_box()
+        assert box["y"] + box["height"] <= PHONE["height"]
+    assert pay.bounding_box()["height"] >= 44
+    screenshot(page, "account")
+
+    page.goto(live_server.url + reverse("reservations:family-calendar", args=(period.pk,)))
+    days = page.locator("form[data-calendar] .day")
+    expect(days.first.get_by_text("Léa", exact=True)).to_be_visible()
+    expect(days.first.get_by_text("Hugo", exact=True)).to_be_visible()
+    page.get_by_role("heading", level=3).first.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -8)")
+    screenshot(page, "bookings-calendar")
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    bar = page.locator(".form-actions")
+    expect(bar.get_by_role("button", name="Valider mes choix")).to_be_in_viewport()
+    last_day = days.last.bounding_box()
+    assert last_day["y"] + last_day["height"] <= bar.bounding_box()["y"]
+
+    page.goto(live_server.url + reverse("family_file:documents"))
+    screenshot(page, "documents")
+    assert browser_problems == []
+
+
+def screenshot(page, name):
+    if os.environ.get("PORTAIL_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+
+def cached_urls(page):
+    return page.evaluate(
+        """async () => {
+          const urls = [];
+          for (const name of await caches.keys()) {
+            const cache = await caches.open(name);
+            for (const request of await cache.keys()) urls.push(new URL(request.url).pathname);
+          }
+          return urls;
+        }"""
+    )
+
+
+def test_offline_the_account_page_is_not_served_from_the_cache(
+    page, live_server, demo_data, home_page
+):
+    login(page, live_server, "parent.demo", demo.PARENT_PASSWORD)
+    account = live_server.url + reverse("billing:account")
+    page.goto(account)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    # Once the worker controls the page, visit the account page again: a worker that stored
+    # pages would store it now.
+    page.reload()
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Gestion de votre compte")
+    kept = cached_urls(page)
+    assert reverse("home:offline") in kept
+    assert "/static/css/site.css" in kept
+    assert not [url for url in kept if not url.startswith(("/static/", reverse("home:offline")))]
+
+    page.context.set_offline(True)
+    page.goto(account)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vous êtes hors ligne")
+    expect(page.get_by_text("DUPONT")).to_have_count(0)
+    expect(page.get_by_text("Solde")).to_have_count(0)
+    page.context.set_offline(False)
