@@ -152,8 +152,9 @@ def test_a_phone_shows_the_balance_first_and_the_booking_bar_covers_no_day(
     days = page.locator("form[data-calendar] .day")
     expect(days.first.get_by_text("Léa", exact=True)).to_be_visible()
     expect(days.first.get_by_text("Hugo", exact=True)).to_be_visible()
-    page.get_by_role("heading", level=3).first.scroll_into_view_if_needed()
-    page.evaluate("window.scrollBy(0, -8)")
+    # The first day still open, each child with its own choices.
+    days.filter(has=page.locator("fieldset")).first.evaluate("day => day.scrollIntoView()")
+    page.evaluate("window.scrollBy(0, -12)")
     screenshot(page, "bookings-calendar")
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     bar = page.locator(".form-actions")
