@@ -1,6 +1,6 @@
 """Every family page on a phone and on a desktop, in French and in English.
 
-At 360 px no page is wider than the screen (measured against 360, not `innerWidth`, which a
+At 320 and 360 px no page is wider than the screen (measured against 360, not `innerWidth`, which a
 too-wide page inflates), and axe-core finds no WCAG 2.1 A/AA violation at 360 and 1280 px.
 One browser context per language, logged in once, visits every page of the family menu and
 the detail pages reached from them.
@@ -26,6 +26,7 @@ from .conftest import DEFAULT_TIMEOUT_MS, assert_accessible, login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+NARROW = {"width": 320, "height": 640}
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -106,6 +107,14 @@ def test_every_family_page_fits_a_phone_and_passes_axe(
     expect(page.locator("html")).to_have_attribute("lang", language)
     urls = family_pages()
     failures = []
+    # The narrowest phones still in use: the width only.
+    page.set_viewport_size(NARROW)
+    for url in urls:
+        page.goto(live_server.url + url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > NARROW["width"]:
+            culprits = page.evaluate(OVERFLOWING, NARROW["width"])
+            failures.append(f"{url}: {width} px wide at {NARROW['width']} px: {culprits}")
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)
         for url in urls:
