@@ -179,3 +179,10 @@ def test_three_actors_cannot_reach_the_calendar(
     assert client.get(url).status_code == 404
     assert client.post(url, {f"book-{lea.pk}": [target.pk]}).status_code == 404
     assert not Booking.objects.filter(child=lea).exists()
+
+
+def test_a_family_without_children_is_told_to_contact_the_centre(parent_client, setup, family):
+    family.children.all().delete()
+    text = page_text(parent_client.get(calendar_url(setup.period)))
+    assert "Aucun enfant n'est encore inscrit pour votre famille : contactez le centre." in text
+    assert "Valider mes choix" not in text
