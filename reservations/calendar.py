@@ -280,3 +280,72 @@ def _unit_days_in_weeks(child, period, outings):
             day__period__structure_id=period.structure_id,
         ).values_list("day__date", flat=True)
     )
+
+
+@dataclass
+class FamilyDay:
+    """One day of the family calendar: the same day as each child sees it."""
+
+    label: str
+    rows: list  # (child, DayRow) pairs, in the family's order of children
+
+    @property
+    def day(self):
+        return self.rows[0][1].day
+
+    @property
+    def state(self):
+        return self.rows[0][1].state
+
+    @property
+    def deadline_text(self):
+        return self.rows[0][1].deadline_text
+
+
+@dataclass
+class FamilyCalendar:
+    """Every child of a family on one calendar for one period, built from one calendar per
+    child: the days (and outings) are the period's, the same list for every child."""
+
+    period: object
+    children: list
+    calendars: list
+    weeks: list
+    outings: list  # (outing row of the first child, [(child, OutingRow), …])
+
+    @property
+    def has_open_days(self):
+        return any(calendar.has_open_days for calendar in self.calendars)
+
+    @property
+    def units(self):
+        return self.calendars[0].units if self.calendars else []
+
+
+def build_family_calendar(children, period, now):
+    children = list(children)
+    calendars = [build_calendar(child, period, now) for child in children]
+    weeks, outings = [], []
+    if calendars:
+        for week_index, week in enumerate(calendars[0].weeks):
+            days = []
+            for day_index, row in enumerate(week.days):
+                rows = [
+                    (child, calendar.weeks[week_index].days[day_index])
+                    for child, calendar in zip(children, calendars, strict=True)
+                ]
+                days.append(FamilyDay(label=row.label, rows=rows))
+            weeks.append(Week(monday=week.monday, days=days))
+        for outing_index, row in enumerate(calendars[0].outings):
+            outings.append(
+                (
+                    row,
+                    [
+                        (child, calendar.outings[outing_index])
+                        for child, calendar in zip(children, calendars, strict=True)
+                    ],
+                )
+            )
+    return FamilyCalendar(
+        period=period, children=children, calendars=calendars, weeks=weeks, outings=outings
+    )

@@ -7,6 +7,11 @@ app_name = "reservations"
 urlpatterns = [
     path("reservations/", views.BookingsHomeView.as_view(), name="bookings"),
     path(
+        "reservations/periode/<int:period_id>/",
+        views.FamilyCalendarView.as_view(),
+        name="family-calendar",
+    ),
+    path(
         "reservations/enfant/<int:child_id>/periode/<int:period_id>/",
         views.CalendarView.as_view(),
         name="calendar",

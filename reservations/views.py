@@ -5,6 +5,8 @@ or `self.structure` (periods, slots): another family's child or booking is a 404
 nothing changes. Deadlines and capacity are enforced by the services, never here.
 """
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
@@ -21,7 +23,7 @@ from family_file import services as family_file_services
 from parents.views import FamilyAreaMixin, FamilyPageView
 
 from . import services
-from .calendar import OPEN, build_calendar
+from .calendar import OPEN, build_calendar, build_family_calendar
 from .forms import JustificationForm, ReminderPreferenceForm, TypicalWeekForm
 from .models import Booking, BookingEvent, Period, ReminderPreference, Slot, WaitingListEntry
 
@@ -107,17 +109,18 @@ class BookingsHomeView(BookingsMixin, FamilyPageView):
             entry.position = positions.get(entry.pk)
         context.update(
             file_missing=family_file_services.booking_blockers(self.family),
-            children=[
+            children=children,
+            # One line per period, opening the family calendar, with each child's count.
+            periods=[
                 {
-                    "child": child,
-                    "periods": [
-                        {"period": period, "booked": counts.get((child.pk, period.pk), 0)}
-                        for period in periods
+                    "period": period,
+                    "children": [
+                        {"child": child, "booked": counts.get((child.pk, period.pk), 0)}
+                        for child in children
                     ],
                 }
-                for child in children
+                for period in periods
             ],
-            periods=periods,
             offers=[
                 e
                 for e in entries
@@ -216,6 +219,143 @@ class CalendarView(BookingsMixin, FamilyPageView):
             service(*args, by=self.request.user, now=self.now, events=events)
         except services.BookingError as error:
             errors.extend(error.messages)
+
+
+# "book-12" / "wait-12": the units ticked for the child with id 12 on the family calendar.
+CHILD_CHOICE_FIELD = re.compile(r"^(book|wait)-(.+)$")
+# The refusals of the last submission, shown next to the child and day they concern.
+CALENDAR_ERRORS_KEY = "reservations.family_calendar_errors"
+
+
+class FamilyCalendarView(BookingsMixin, FamilyPageView):
+    """Every child of the family on one calendar for one period, booked in one submission.
+
+    Each child's choices go through the same services as on a child's own calendar, one
+    child at a time, so deadlines, capacity, waiting lists, age groups and prices apply per
+    child. A refusal is shown next to the child and the day it concerns.
+    """
+
+    template_name = "reservations/family_calendar.html"
+
+    @cached_property
+    def period(self):
+        return get_object_or_404(
+            Period.objects.filter(structure=self.structure).select_related("structure"),
+            pk=self.kwargs["period_id"],
+        )
+
+    @cached_property
+    def children(self):
+        return list(self.family.children.all())
+
+    def get_page_title(self):
+        return self.period.name
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        errors = self.request.session.pop(CALENDAR_ERRORS_KEY, None) or {}
+        if errors.get("period") != self.period.pk:
+            errors = {}
+        children = {child.pk: child for child in self.children}
+        refusals = [
+            {**error, "child": children[error["child"]]}
+            for error in errors.get("items", [])
+            if error["child"] in children
+        ]
+        calendar = build_family_calendar(self.children, self.period, self.now)
+        refused = {}
+        for refusal in refusals:
+            refused.setdefault((refusal["child"].pk, refusal["where"]), []).append(
+                refusal["message"]
+            )
+        for week in calendar.weeks:
+            for day in week.days:
+                for child, row in day.rows:
+                    row.refusals = refused.get((child.pk, f"day-{row.day.pk}"), [])
+        for _first, rows in calendar.outings:
+            for child, row in rows:
+                row.refusals = refused.get((child.pk, f"outing-{row.choice.slot.pk}"), [])
+        context.update(
+            file_missing=family_file_services.booking_blockers(self.family),
+            page_title=self.get_page_title(),
+            calendar=calendar,
+            period=self.period,
+            refusals=refusals,
+            action_url=self.request.path,
+        )
+        return context
+
+    def choices_by_child(self, post):
+        """{child: {"book": [slot ids], "wait": [slot ids]}} from the posted fields; a child
+        who is not one of the family's is answered as if it did not exist."""
+        children = {child.pk: child for child in self.children}
+        wanted = {}
+        for key in post:
+            match = CHILD_CHOICE_FIELD.match(key)
+            if match is None:
+                continue
+            (child_id,) = int_list([match[2]])
+            if child_id not in children:
+                raise Http404
+            choices = wanted.setdefault(children[child_id], {"book": [], "wait": []})
+            choices[match[1]] = int_list(post.getlist(key))
+        return wanted
+
+    def post(self, request, *args, **kwargs):
+        period = self.period
+        wanted = self.choices_by_child(request.POST)
+        cancel_ids = int_list(request.POST.getlist("cancel"))
+        leave_ids = int_list(request.POST.getlist("leave"))
+        slot_ids = {pk for choices in wanted.values() for ids in choices.values() for pk in ids}
+        slots = {slot.pk: slot for slot in Slot.objects.filter(day__period=period, pk__in=slot_ids)}
+        bookings = list(
+            Booking.objects.for_family(self.family)
+            .filter(day__period=period, pk__in=cancel_ids)
+            .select_related("child", "slot")
+        )
+        entries = list(
+            WaitingListEntry.objects.for_family(self.family)
+            .filter(slot__day__period=period, pk__in=leave_ids)
+            .select_related("child", "slot")
+        )
+        # A slot of another period or structure, or a booking or waiting-list entry of
+        # another family, is answered as if it did not exist.
+        if (
+            len(slots) != len(slot_ids)
+            or len(bookings) != len(cancel_ids)
+            or len(entries) != len(leave_ids)
+        ):
+            raise Http404
+        if not (slot_ids or cancel_ids or leave_ids):
+            messages.info(request, _("Nothing was selected: tick the days to change."))
+            return redirect(request.path)
+        events, refusals = [], []
+
+        def apply(service, child, slot, *args):
+            try:
+                service(*args, by=request.user, now=self.now, events=events)
+            except services.BookingError as error:
+                # Where the refusal is shown: the child's outing card, or the child's day.
+                where = f"outing-{slot.pk}" if slot.outing_id else f"day-{slot.day_id}"
+                refusals.extend(
+                    {"child": child.pk, "where": where, "message": message}
+                    for message in error.messages
+                )
+
+        for entry in entries:
+            apply(services.leave_waiting_list, entry.child, entry.slot, entry)
+        for booking in bookings:
+            apply(services.cancel, booking.child, booking.slot, booking)
+        for child, choices in wanted.items():
+            for slot_id in choices["book"]:
+                apply(services.book, child, slots[slot_id], child, slots[slot_id])
+            for slot_id in choices["wait"]:
+                apply(services.join_waiting_list, child, slots[slot_id], child, slots[slot_id])
+        report(request, events, [])
+        if refusals:
+            request.session[CALENDAR_ERRORS_KEY] = {"period": period.pk, "items": refusals}
+            return redirect(request.path + "#refusals")
+        return redirect(request.path)
 
 
 class TypicalWeekView(CalendarView):

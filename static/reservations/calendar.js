@@ -8,16 +8,14 @@
     return;
   }
   var counter = form.querySelector("[data-selection-count]");
-  var names = ["book", "cancel", "wait", "leave"];
 
   function updateCount() {
     if (!counter) {
       return;
     }
-    var count = 0;
-    names.forEach(function (name) {
-      count += form.querySelectorAll('input[name="' + name + '"]:checked').length;
-    });
+    // Every box of the calendar is a change: a unit to book or wait for (one name per
+    // child on the family calendar), a booking to cancel, a waiting list to leave.
+    var count = form.querySelectorAll('input[type="checkbox"]:checked').length;
     var lang = document.documentElement.lang || "fr";
     if (count === 0) {
       counter.textContent = "";

@@ -93,6 +93,19 @@ def test_family_area_fits_a_phone_screen(page, live_server, demo_data, browser_p
 
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     menu = family_menu(page)
+    # On a phone the menu folds behind a "Menu" button, which the keyboard opens and closes.
+    toggle = menu.get_by_role("button", name="Menu", exact=True)
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_have_attribute("aria-controls", "family-menu-items")
+    expect(menu.get_by_role("link", name="Réservations", exact=True)).to_be_hidden()
+    assert toggle.bounding_box()["height"] >= 44
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    toggle.click()
     for label, _heading in MENU:
         link = menu.get_by_role("link", name=label, exact=True)
         expect(link).to_be_visible()
@@ -104,10 +117,24 @@ def test_family_area_fits_a_phone_screen(page, live_server, demo_data, browser_p
     assert logout.bounding_box()["x"] + logout.bounding_box()["width"] <= width
     assert_accessible(page)
 
+    for link in menu.get_by_role("link").all():
+        assert link.bounding_box()["height"] >= 44, link.text_content()
     menu.get_by_role("link", name="Réservations", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Réservations")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert browser_problems == []
+
+
+def test_without_javascript_the_menu_stays_open(browser, live_server, demo_data):
+    context = browser.new_context(
+        locale="fr-FR", java_script_enabled=False, viewport={"width": 360, "height": 740}
+    )
+    page = context.new_page()
+    login(page, live_server, "parent.demo", demo.PARENT_PASSWORD)
+    menu = family_menu(page)
+    expect(menu.get_by_role("button", name="Menu", exact=True)).to_have_count(0)
+    expect(menu.get_by_role("link", name="Réservations", exact=True)).to_be_visible()
+    context.close()
 
 
 def test_wrong_password_shows_the_french_error_and_stays_accessible(

@@ -81,9 +81,10 @@ def test_the_menu_entry_opens_the_bookings_page(parent_client, setup, lea):
     assert "Réservations" in text
     assert "Réserver pour vos enfants" in text
     assert "Mercredis de l'année" in text
-    assert "0 jour réservé" in text
+    assert "Léa : 0 jour réservé" in text
     assert "le lundi précédent à 10 h 00" in text
-    assert f'href="{setup.url(lea)}"' in response.content.decode()
+    family_calendar = reverse("reservations:family-calendar", args=(setup.period.pk,))
+    assert f'href="{family_calendar}"' in response.content.decode()
     assert 'aria-current="page">Réservations<' in response.content.decode()
 
 
