@@ -9,7 +9,7 @@ change goes through `billing.direct_debit.services` (and the reminders' and ledg
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.forms import ModelForm
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -23,6 +23,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
 from core.admin import permission_menu_item
+from core.storage import private_file_response
 from parents.models import Family, Structure
 
 from ..ledger.services import BillingError
@@ -172,9 +173,8 @@ class MandatePdfView(DirectDebitAdminMixin, View):
         if not mandate.pdf or not mandate.pdf.storage.exists(mandate.pdf.name):
             services.store_mandate_pdf(mandate)
             mandate.save(update_fields=["pdf"])
-        return FileResponse(
-            mandate.pdf.open("rb"),
-            as_attachment=True,
+        return private_file_response(
+            mandate.pdf,
             filename=f"mandat-{mandate.reference}.pdf",
             content_type="application/pdf",
         )

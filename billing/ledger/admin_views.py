@@ -18,7 +18,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +43,7 @@ from wagtail.permissions import policy_registry
 from core.admin import CappedCountPaginator, IndexedSearchMixin
 from core.immutable import ImmutableError
 from core.money import ZERO, format_euros, quantize
+from core.storage import private_file_response
 from parents.models import Family
 
 from . import services
@@ -196,9 +197,8 @@ class DocumentPdfView(ScopedObjectView, View):
         if not document.pdf or not document.pdf.storage.exists(document.pdf.name):
             logger.error("Stored PDF missing for %s %s", self.model._meta.model_name, document.pk)
             raise Http404
-        return FileResponse(
-            document.pdf.open("rb"),
-            as_attachment=True,
+        return private_file_response(
+            document.pdf,
             filename=document.number.replace("/", "-") + ".pdf",
             content_type="application/pdf",
         )

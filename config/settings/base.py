@@ -244,6 +244,48 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+
+def s3_storage_options(location):
+    """django-storages options for one prefix of the bucket: private objects (no public ACL),
+    read only through the application, never overwritten (a second upload gets a new name)."""
+    return {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+        "access_key": os.environ.get("S3_ACCESS_KEY_ID", ""),
+        "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+        "region_name": os.environ.get("S3_REGION") or None,
+        "addressing_style": os.environ.get("S3_ADDRESSING_STYLE") or None,
+        "signature_version": "s3v4",
+        "location": location,
+        "default_acl": "private",
+        "querystring_auth": True,
+        "querystring_expire": PRIVATE_FILES_URL_SECONDS,
+        "file_overwrite": False,
+    }
+
+
+# Object storage (S3-compatible) when S3_BUCKET is set: private files (invoices, credit notes,
+# certificates, mandates, family documents) under private/, Wagtail documents and images under
+# media/. Local folders otherwise, so `make run` needs no server.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+# How a private file reaches the family or staff member after the permission check: "stream"
+# (the application reads it and sends it) or "redirect" (to a pre-signed URL valid
+# PRIVATE_FILES_URL_SECONDS seconds, with Cache-Control: no-store). docs/operations.md compares.
+PRIVATE_FILES_DELIVERY = os.environ.get("PRIVATE_FILES_DELIVERY", "stream")
+PRIVATE_FILES_URL_SECONDS = int(os.environ.get("PRIVATE_FILES_URL_SECONDS", "10"))
+if S3_BUCKET:
+    STORAGES = {
+        **STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": s3_storage_options("media"),
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": s3_storage_options("private"),
+        },
+    }
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", BASE_DIR / "var" / "emails"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
