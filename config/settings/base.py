@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "billing",
     "reservations",
     "family_file",
+    "operations",
     "demo",
     "wagtail.api.v2",
     "wagtail.contrib.forms",
@@ -413,3 +414,19 @@ FAMILY_FILE_ENCRYPTION_KEYS = env_list("FAMILY_FILE_ENCRYPTION_KEYS")
 SEASON_START_MONTH = int(os.environ.get("SEASON_START_MONTH", "9"))
 REGISTRATION_RETENTION_YEARS = int(os.environ.get("REGISTRATION_RETENTION_YEARS", "3"))
 ACCOUNTING_RETENTION_YEARS = int(os.environ.get("ACCOUNTING_RETENTION_YEARS", "10"))
+
+# --- Routine commands (`manage.py run_scheduler`, docs/operations.md) ---------------------------
+# How often each runs: "5m", "1h" (periods counted from midnight UTC), "1d" or "monthly" at a
+# local time ("at"). Each slot runs once however many schedulers run. The yearly certificates
+# (generate_attestations) stay a decision of the staff, in April: not scheduled.
+ROUTINE_TASKS = {
+    "expire_booking_offers": {"every": "5m"},
+    "send_booking_reminders": {"every": "1h"},
+    "stripe_reconcile": {"every": "1h"},
+    "prepare_direct_debits": {"every": "1d", "at": "06:00"},
+    "send_payment_reminders": {"every": "1d", "at": "08:00"},
+    # Draft invoices of the month just ended; the director reviews and issues them.
+    "invoice_bookings": {"every": "monthly", "at": "03:00", "args": ["{previous_month}"]},
+    "purge_expired_data": {"every": "1d", "at": "02:00"},
+    "clearsessions": {"every": "1d", "at": "02:30"},
+}
