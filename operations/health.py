@@ -40,7 +40,9 @@ def check_cache():
 def check_task_queue():
     """The database queue the workers read, when the deployment uses one."""
     if apps.is_installed("django_tasks_db"):
-        apps.get_model("django_tasks_db", "DBTaskResult").objects.exists()
+        from django_tasks_db.models import DBTaskResult
+
+        DBTaskResult.objects.exists()
 
 
 CHECKS = {

@@ -8,6 +8,7 @@ never even race on the insert, and the unique (task, slot) row, which is the dur
 import hashlib
 import io
 import logging
+import os
 import socket
 import traceback
 
@@ -27,6 +28,11 @@ def lock_key(task, slot):
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def scheduler_name():
+    """Which scheduler claimed a slot: the machine and the process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def claim_slot(task, slot):
     """The new TaskRun if this process won the slot, else None (another one has it)."""
     with transaction.atomic():
@@ -39,7 +45,7 @@ def claim_slot(task, slot):
             return None
         try:
             with transaction.atomic():
-                return TaskRun.objects.create(task=task, slot=slot, host=socket.gethostname())
+                return TaskRun.objects.create(task=task, slot=slot, host=scheduler_name())
         except IntegrityError:
             return None
 
