@@ -44,8 +44,11 @@ def web_url(instance):
     return f"http://127.0.0.1:{WEB_PORTS[instance]}"
 
 
+STARTED = time.monotonic()
+
+
 def log(message):
-    print(f"[cluster] {message}", flush=True)
+    print(f"[cluster {time.monotonic() - STARTED:5.0f} s] {message}", flush=True)
 
 
 # --- Environment ---------------------------------------------------------------------------
@@ -333,8 +336,11 @@ def start():
             shutil.rmtree(STATE / folder, ignore_errors=True)
             (STATE / folder).mkdir()
         manage("migrate", "--noinput", "-v", "0")
+        log("migrated")
         manage("load_demo_data", "--force")
+        log("demo data loaded")
         manage("collectstatic", "--noinput", "-v", "0")
+        log("static files collected")
     start_web(1)
     start_web(2)
     spawn("worker", unit_command("portail-familles-worker.service"))
@@ -360,8 +366,17 @@ def s3_client(env):
 
 
 def empty_bucket(env):
+    from botocore.exceptions import ClientError
+
     client = s3_client(env)
-    names = [bucket["Name"] for bucket in client.list_buckets().get("Buckets", [])]
+    for _ in range(60):  # the S3 port answers a little before the filer behind it
+        try:
+            names = [bucket["Name"] for bucket in client.list_buckets().get("Buckets", [])]
+            break
+        except ClientError:
+            time.sleep(1)
+    else:
+        raise SystemExit("SeaweedFS does not list its buckets")
     if BUCKET in names:
         pages = client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
         for page in pages:

@@ -250,10 +250,12 @@ def check_routine_tasks():
     check(not missing, f"never ran: {sorted(missing)}")
     failed = TaskRun.objects.filter(status=TaskRun.Status.FAILED).values_list("task", flat=True)
     check(not failed, f"failed: {sorted(set(failed))}")
+    alive = [name for name in ("scheduler1", "scheduler2") if cluster.running(name)]
+    check(len(alive) == 2, f"schedulers running: {alive}")
     hosts = TaskRun.objects.values("host").distinct().count()
     ok(
         f"routine tasks: {len(ran)} tasks, {TaskRun.objects.count()} runs, each slot once, "
-        f"shared by {hosts} schedulers"
+        f"with 2 schedulers running (runs claimed by {hosts} of them)"
     )
 
 

@@ -3,6 +3,7 @@ loopback, started once per test session by scripts/ensure-seaweedfs.sh."""
 
 import socket
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +99,16 @@ def start_seaweedfs(folder):
         env=env,
         timeout=120,
     )
-    return S3Server(endpoint=f"http://127.0.0.1:{base + 6}", folder=folder)
+    server = S3Server(endpoint=f"http://127.0.0.1:{base + 6}", folder=folder)
+    from botocore.exceptions import ClientError
+
+    for _ in range(60):  # the S3 port answers a little before the filer behind it
+        try:
+            server.client().list_buckets()
+            break
+        except ClientError:
+            time.sleep(1)
+    return server
 
 
 def stop_seaweedfs(server):
