@@ -1,4 +1,5 @@
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -18,8 +19,14 @@ def register_admin_urls():
 
 @hooks.register("register_reports_menu_item")
 def register_routine_tasks_menu_item():
-    from django.utils.translation import gettext_lazy as _
-
     return RoutineTasksMenuItem(
         _("Routine tasks"), reverse("operations_routine_tasks"), icon_name="time", order=900
     )
+
+
+@hooks.register("register_permissions")
+def register_routine_task_permissions():
+    """So that a group can be given the report ("Can view routine task run") in the admin."""
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.filter(content_type__app_label="operations", codename="view_taskrun")
