@@ -22,9 +22,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, once=False, interval=30, **options):
         while True:
-            close_old_connections()
             for run in run_due_tasks():
                 self.stdout.write(f"{run.task} {run.slot:%Y-%m-%d %H:%M} {run.status}")
             if once:
                 return
+            # A long-lived process: drop a connection the database closed meanwhile.
+            close_old_connections()
             time.sleep(interval)
