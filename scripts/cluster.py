@@ -403,9 +403,12 @@ def stop_all():
         pid = int(weed_pid.read_text())
         try:
             os.kill(pid, signal.SIGTERM)
-            log(f"seaweedfs stopped (pid {pid})")
+            # It flushes its volumes first: wait, so that a new start finds its ports free.
+            for _ in range(600):
+                os.kill(pid, 0)
+                time.sleep(0.1)
         except OSError:
-            pass
+            log(f"seaweedfs stopped (pid {pid})")
         weed_pid.unlink()
 
 
