@@ -9,7 +9,7 @@ export PORT
 PG_URL ?= postgres://postgres@127.0.0.1:5432/portail_familles
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format migrations-check messages makemessages install run-deps system-deps postgres test-sqlite test-postgres clean
+.PHONY: cluster cluster-check cluster-stop run test bench lint format migrations-check messages makemessages install run-deps system-deps postgres test-sqlite test-postgres clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,20 @@ test: install system-deps postgres messages
 	$(MAKE) --no-print-directory test-sqlite
 	@echo "== pytest on PostgreSQL =="
 	$(MAKE) --no-print-directory test-postgres
+	@echo "== cluster check =="
+	$(MAKE) --no-print-directory cluster-check; status=$$?; $(MAKE) --no-print-directory cluster-stop; exit $$status
+
+# Portail Familles as a service on the loopback (docs/operations.md): PostgreSQL, Redis,
+# SeaweedFS, two gunicorn instances, a worker, two schedulers and nginx on port 18080.
+cluster: install postgres messages
+	@bash scripts/cluster-deps.sh
+	$(PY) scripts/cluster.py start
+
+cluster-check: cluster
+	$(PY) scripts/cluster_check.py
+
+cluster-stop:
+	$(PY) scripts/cluster.py stop
 
 bench: install postgres
 	@bash scripts/bench-deps.sh

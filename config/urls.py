@@ -14,6 +14,8 @@ from home.api import api_router
 from parents.views import AdminLogoutView, StaffPasswordResetView
 
 urlpatterns = [
+    # Health checks for the proxy and monitoring (no session, no private data).
+    path("sante/", include("operations.urls")),
     # The second-factor pages sit under /admin/ but before Wagtail's own routes.
     path("admin/2fa/", include("parents.otp_urls")),
     # Before Wagtail's own logout, which drops the cookie on a GET but keeps the session.

@@ -87,15 +87,36 @@ class EncryptedJSONField(models.TextField):
         return json.dumps(self.value_from_object(obj), default=str)
 
 
-class EncryptedFileSystemStorage(FileSystemStorage):
+class EncryptingStorageMixin:
     """Private files encrypted with the same keys; `open()` gives back the clear bytes.
 
     Files are never served under a URL: views read them and answer with a FileResponse
-    after checking who asks.
+    after checking who asks (a pre-signed bucket URL would hand out ciphertext).
     """
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
+    def _save(self, name, content):
+        content.seek(0)
+        return super()._save(name, ContentFile(encrypt_bytes(content.read())))
+
+    def _open(self, name, mode="rb"):
+        with super()._open(name, "rb") as handle:
+            return ContentFile(decrypt_bytes(handle.read()), name=name)
+
+    def raw_bytes(self, name):
+        """The stored bytes (tests, key rotation)."""
+        with super()._open(name, "rb") as handle:
+            return handle.read()
+
+    def rewrite(self, name, data):
+        """Replace a file's stored bytes in place (key rotation)."""
+        super()._save(name, ContentFile(data))
+
+    def url(self, name):
+        raise NotImplementedError("Family documents have no URL.")
+
+
+class EncryptedFileSystemStorage(EncryptingStorageMixin, FileSystemStorage):
+    """Encrypted family files under PRIVATE_STORAGE_ROOT/family_file (the default)."""
 
     @cached_property
     def base_location(self):
@@ -109,29 +130,28 @@ class EncryptedFileSystemStorage(FileSystemStorage):
     def base_url(self):
         return None
 
-    def _save(self, name, content):
-        content.seek(0)
-        return super()._save(name, ContentFile(encrypt_bytes(content.read())))
-
-    def _open(self, name, mode="rb"):
-        with super()._open(name, "rb") as handle:
-            return ContentFile(decrypt_bytes(handle.read()), name=name)
-
-    def raw_bytes(self, name):
-        """The bytes on disk (tests, key rotation)."""
-        with super()._open(name, "rb") as handle:
-            return handle.read()
-
     def rewrite(self, name, data):
-        """Replace a file's stored bytes in place (key rotation)."""
+        # A folder's _save never replaces a file: write over it.
         with open(self.path(name), "wb") as handle:
             handle.write(data)
 
-    def url(self, name):
-        raise NotImplementedError("Family documents have no URL.")
+
+def make_encrypted_storage():
+    """The folder, or the bucket's private/family_file/ prefix when S3_BUCKET is set."""
+    private = settings.STORAGES["private"]
+    if not private["BACKEND"].endswith("S3Storage"):
+        return EncryptedFileSystemStorage()
+    from storages.backends.s3 import S3Storage
+
+    class EncryptedS3Storage(EncryptingStorageMixin, S3Storage):
+        pass
+
+    options = {**private["OPTIONS"]}
+    options["location"] = f"{options['location']}/family_file"
+    return EncryptedS3Storage(**options)
 
 
-encrypted_storage = EncryptedFileSystemStorage()
+encrypted_storage = make_encrypted_storage()
 
 
 def get_encrypted_storage():

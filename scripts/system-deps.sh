@@ -13,16 +13,4 @@ if [ "$use" = "test" ]; then
   command -v msgfmt >/dev/null || needed+=(gettext)
   [ -x /usr/bin/chromium ] || needed+=(chromium)
 fi
-if [ ${#needed[@]} -eq 0 ]; then
-  exit 0
-fi
-command="apt-get install -y --no-install-recommends ${needed[*]}"
-if [ "$(id -u)" -ne 0 ]; then
-  echo "Missing Debian packages for 'make $use': ${needed[*]}" >&2
-  echo "Install them, then run 'make $use' again:" >&2
-  echo "    sudo apt-get update && sudo $command" >&2
-  exit 1
-fi
-echo "Installing Debian packages for 'make $use': ${needed[*]}"
-apt-get update -qq || true
-DEBIAN_FRONTEND=noninteractive $command -qq
+exec bash "$(dirname "$0")/apt-install.sh" "$use" ${needed[@]+"${needed[@]}"}

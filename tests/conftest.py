@@ -102,3 +102,22 @@ def verified_client(client):
         return client
 
     return login
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory):
+    """A SeaweedFS S3 server on the loopback for the whole session."""
+    from tests.s3 import start_seaweedfs, stop_seaweedfs
+
+    server = start_seaweedfs(tmp_path_factory.mktemp("seaweedfs"))
+    yield server
+    stop_seaweedfs(server)
+
+
+@pytest.fixture
+def bucket(seaweedfs, settings):
+    """A fresh bucket holding this test's default (media) and private files."""
+    name = seaweedfs.new_bucket()
+    settings.S3_BUCKET = name
+    settings.STORAGES = seaweedfs.storages(name, settings.STORAGES)
+    return name

@@ -10,12 +10,13 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import View
 
+from core.storage import private_file_response
 from parents.views import FamilyAreaMixin, FamilyPageView
 
 from ..ledger.models import PAYMENT_LABELS, payment_label
@@ -203,9 +204,8 @@ class CertificatePdfView(FamilyCertificateMixin, View):
         if not certificate.pdf or not certificate.pdf.storage.exists(certificate.pdf.name):
             logger.error("Stored PDF missing for certificate %s", pk)
             raise Http404
-        return FileResponse(
-            certificate.pdf.open("rb"),
-            as_attachment=True,
+        return private_file_response(
+            certificate.pdf,
             filename=f"attestation-{certificate.number}.pdf",
             content_type="application/pdf",
         )

@@ -13,7 +13,7 @@ Wiring (in `billing/wagtail_hooks.py`): register `CertificateAdminViewSet()` wit
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from wagtail.admin.viewsets.base import ViewSet
 
 from core.admin import permission_menu_item
 from core.dates import format_date
+from core.storage import private_file_response
 from parents.models import Structure
 
 from .confirmation import PublicationConfirmationMixin
@@ -414,9 +415,8 @@ class CertificatePdfAdminView(CertificatePermissionMixin, View):
         certificate = get_object_or_404(Certificate.objects.for_staff(request.user), pk=pk)
         if not certificate.pdf or not certificate.pdf.storage.exists(certificate.pdf.name):
             raise Http404
-        return FileResponse(
-            certificate.pdf.open("rb"),
-            as_attachment=True,
+        return private_file_response(
+            certificate.pdf,
             filename=f"attestation-{certificate.number}.pdf",
             content_type="application/pdf",
         )

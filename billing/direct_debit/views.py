@@ -8,7 +8,7 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,7 @@ from django.views.generic import FormView, View
 
 from axes.helpers import get_client_ip_address
 
+from core.storage import private_file_response
 from parents.views import FamilyAreaMixin
 
 from ..ledger.services import BillingError
@@ -90,9 +91,8 @@ def mandate_pdf_response(mandate):
     if not mandate.pdf or not mandate.pdf.storage.exists(mandate.pdf.name):
         services.store_mandate_pdf(mandate)
         mandate.save(update_fields=["pdf"])
-    return FileResponse(
-        mandate.pdf.open("rb"),
-        as_attachment=True,
+    return private_file_response(
+        mandate.pdf,
         filename=f"mandat-{mandate.reference}.pdf",
         content_type="application/pdf",
     )

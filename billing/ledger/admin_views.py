@@ -18,7 +18,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -48,6 +48,7 @@ from core.admin import (
 )
 from core.immutable import ImmutableError
 from core.money import ZERO, format_euros, quantize
+from core.storage import private_file_response
 from parents.admin_views import FamilyPrefillMixin
 from parents.models import Family
 
@@ -184,9 +185,8 @@ class DocumentPdfView(ScopedObjectView, View):
         if not document.pdf or not document.pdf.storage.exists(document.pdf.name):
             logger.error("Stored PDF missing for %s %s", self.model._meta.model_name, document.pk)
             raise Http404
-        return FileResponse(
-            document.pdf.open("rb"),
-            as_attachment=True,
+        return private_file_response(
+            document.pdf,
             filename=document.number.replace("/", "-") + ".pdf",
             content_type="application/pdf",
         )

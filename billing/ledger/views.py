@@ -2,12 +2,13 @@ import logging
 
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Sum, Window
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import View
 
 from core.money import ZERO, quantize
+from core.storage import private_file_response
 from parents.views import FamilyAreaMixin, FamilyPageView
 
 from ..online_payment.services import online_payment_offer
@@ -90,9 +91,8 @@ class DocumentPdfView(FamilyAreaMixin, View):
         if not document.pdf or not document.pdf.storage.exists(document.pdf.name):
             logger.error("Stored PDF missing for %s %s", self.model._meta.model_name, pk)
             raise Http404
-        response = FileResponse(
-            document.pdf.open("rb"),
-            as_attachment=True,
+        response = private_file_response(
+            document.pdf,
             filename=document.number.replace("/", "-") + ".pdf",
             content_type="application/pdf",
         )

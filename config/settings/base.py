@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "billing",
     "reservations",
     "family_file",
+    "operations",
     "demo",
     "wagtail.api.v2",
     "wagtail.contrib.forms",
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request carries its id.
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the request: a NUL byte would only end in a database error.
@@ -252,6 +255,48 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+
+def s3_storage_options(location):
+    """django-storages options for one prefix of the bucket: private objects (no public ACL),
+    read only through the application, never overwritten (a second upload gets a new name)."""
+    return {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+        "access_key": os.environ.get("S3_ACCESS_KEY_ID", ""),
+        "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+        "region_name": os.environ.get("S3_REGION") or None,
+        "addressing_style": os.environ.get("S3_ADDRESSING_STYLE") or None,
+        "signature_version": "s3v4",
+        "location": location,
+        "default_acl": "private",
+        "querystring_auth": True,
+        "querystring_expire": PRIVATE_FILES_URL_SECONDS,
+        "file_overwrite": False,
+    }
+
+
+# Object storage (S3-compatible) when S3_BUCKET is set: private files (invoices, credit notes,
+# certificates, mandates, family documents) under private/, Wagtail documents and images under
+# media/. Local folders otherwise, so `make run` needs no server.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+# How a private file reaches the family or staff member after the permission check: "stream"
+# (the application reads it and sends it) or "redirect" (to a pre-signed URL valid
+# PRIVATE_FILES_URL_SECONDS seconds, with Cache-Control: no-store). docs/operations.md compares.
+PRIVATE_FILES_DELIVERY = os.environ.get("PRIVATE_FILES_DELIVERY", "stream")
+PRIVATE_FILES_URL_SECONDS = int(os.environ.get("PRIVATE_FILES_URL_SECONDS", "10"))
+if S3_BUCKET:
+    STORAGES = {
+        **STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": s3_storage_options("media"),
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": s3_storage_options("private"),
+        },
+    }
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", BASE_DIR / "var" / "emails"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -365,8 +410,18 @@ if os.environ.get("CLOUDFLARE_ZONE_ID"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"simple": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "simple"}},
+    "formatters": {
+        "simple": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "core.logging.JsonFormatter"},
+    },
+    "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "simple",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
@@ -388,3 +443,19 @@ FAMILY_FILE_ENCRYPTION_KEYS = env_list("FAMILY_FILE_ENCRYPTION_KEYS")
 SEASON_START_MONTH = int(os.environ.get("SEASON_START_MONTH", "9"))
 REGISTRATION_RETENTION_YEARS = int(os.environ.get("REGISTRATION_RETENTION_YEARS", "3"))
 ACCOUNTING_RETENTION_YEARS = int(os.environ.get("ACCOUNTING_RETENTION_YEARS", "10"))
+
+# --- Routine commands (`manage.py run_scheduler`, docs/operations.md) ---------------------------
+# How often each runs: "5m", "1h" (periods counted from midnight UTC), "1d" or "monthly" at a
+# local time ("at"). Each slot runs once however many schedulers run. The yearly certificates
+# (generate_attestations) stay a decision of the staff, in April: not scheduled.
+ROUTINE_TASKS = {
+    "expire_booking_offers": {"every": "5m"},
+    "send_booking_reminders": {"every": "1h"},
+    "stripe_reconcile": {"every": "1h"},
+    "prepare_direct_debits": {"every": "1d", "at": "06:00"},
+    "send_payment_reminders": {"every": "1d", "at": "08:00"},
+    # Draft invoices of the month just ended; the director reviews and issues them.
+    "invoice_bookings": {"every": "monthly", "at": "03:00", "args": ["{previous_month}"]},
+    "purge_expired_data": {"every": "1d", "at": "02:00"},
+    "clearsessions": {"every": "1d", "at": "02:30"},
+}

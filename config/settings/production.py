@@ -36,6 +36,8 @@ if not ALLOWED_HOSTS:
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+# Health checks come from the proxy or the service manager over plain HTTP on the host.
+SECURE_REDIRECT_EXEMPT = [r"^sante/"]
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
@@ -75,3 +77,25 @@ if STRIPE_API_BASE:  # noqa: F405
     raise ImproperlyConfigured("STRIPE_API_BASE is for development only: unset it in production.")
 if STRIPE_JS_URL != "https://js.stripe.com/v3/":  # noqa: F405
     raise ImproperlyConfigured("STRIPE_JS_URL must be https://js.stripe.com/v3/ in production.")
+
+# One JSON object per line on stdout, with the request id (core/logging.py): the service
+# manager's journal or the container runtime collects it.
+LOGGING["handlers"]["console"].update(formatter="json", stream="ext://sys.stdout")  # noqa: F405
+
+# Error reports to Sentry (or a compatible service) when SENTRY_DSN is set; never the
+# personal data of a request (cookies, user, IP), which families did not agree to send.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    from core.logging import add_request_id_to_event
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        before_send=add_request_id_to_event,
+    )
