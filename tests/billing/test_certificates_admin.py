@@ -202,7 +202,7 @@ def test_a_flagged_certificate_is_issued_as_a_payment_certificate_from_its_page(
         "Motif Né le 1er janvier 2019 : la direction retient l'attestation de paiement." in detail
     )
     assert "Émettre une attestation de paiement" not in detail
-    admin_client.post(url("publish"), {"structure": structure.pk, "year": YEAR})
+    admin_client.post(url("publish"), {"structure": structure.pk, "year": YEAR, "confirm": "on"})
     flagged.refresh_from_db()
     assert flagged.status == "published"
 
@@ -211,7 +211,7 @@ def test_a_published_certificate_cannot_be_converted(admin_client, structure, fa
     issue_attestations(YEAR, structure=structure)
     flagged = Certificate.objects.get(flagged=True)
     admin_client.post(url("review", flagged.pk))
-    admin_client.post(url("publish"), {"structure": structure.pk, "year": YEAR})
+    admin_client.post(url("publish"), {"structure": structure.pk, "year": YEAR, "confirm": "on"})
 
     refusal = (
         f"L'attestation {flagged.number} est publiée : elle ne peut plus être modifiée. "
