@@ -20,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
 
 import argparse  # noqa: E402
+import base64  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
@@ -81,12 +82,20 @@ def redis_answers(url):
         return False
 
 
+def fernet_key():
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
 def bench_env(database_url, port, redis_url=""):
     """The environment a deployment would give gunicorn, adapted to plain HTTP on the loopback."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.http_settings",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        # Keys of this run's own: production refuses to start without the family file's, and
+        # the demo data records direct-debit mandates, whose IBANs are stored encrypted.
+        "FAMILY_FILE_ENCRYPTION_KEYS": fernet_key(),
+        "IBAN_ENCRYPTION_KEYS": fernet_key(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_SECURE_COOKIES": "false",

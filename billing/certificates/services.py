@@ -650,11 +650,9 @@ def _fetcher(signature_name):
 @functools.cache
 def _stylesheet():
     """The certificate's stylesheet, parsed once per process rather than once per PDF."""
-    from weasyprint import CSS
+    from core.pdf import stylesheet
 
-    from core.pdf import font_config
-
-    return CSS(string=render_to_string(PDF_STYLESHEET), font_config=font_config())
+    return stylesheet(render_to_string(PDF_STYLESHEET))
 
 
 def render_certificate(job):
@@ -663,7 +661,11 @@ def render_certificate(job):
 
     signature = job["content"]["provider"].get("signature", "")
     return render_pdf(
-        PDF_TEMPLATE, pdf_context(job), url_fetcher=_fetcher(signature), stylesheets=[_stylesheet()]
+        PDF_TEMPLATE,
+        pdf_context(job),
+        url_fetcher=_fetcher(signature),
+        stylesheets=[_stylesheet()],
+        lean=True,
     )
 
 

@@ -36,6 +36,7 @@ from core.money import ZERO, format_euros
 from core.pdf import render_pdf
 
 from ..ledger.models import Category, PaymentMethod, PaymentReversal
+from ..ledger.pdf import STYLESHEET
 from ..ledger.services import (
     BillingError,
     LineData,
@@ -355,7 +356,9 @@ def mandate_context(mandate, dd_settings=None):
 
 def store_mandate_pdf(mandate, dd_settings=None):
     """The mandate as signed (PDF/UA), kept in private storage: ICS, RUM, debtor, the text."""
-    data = render_pdf("billing/pdf/mandate.html", mandate_context(mandate, dd_settings))
+    data = render_pdf(
+        "billing/pdf/mandate.html", mandate_context(mandate, dd_settings), stylesheets=[STYLESHEET]
+    )
     mandate.pdf.save(f"mandat-{mandate.reference}.pdf", ContentFile(data), save=False)
 
 

@@ -7,6 +7,9 @@ from django.core.files.base import ContentFile
 from core.money import ZERO
 from core.pdf import pdf_file_name, render_pdf
 
+# The ledger's documents share one stylesheet, parsed once per process.
+STYLESHEET = "billing/pdf.css"
+
 
 def invoice_context(invoice):
     lines = list(invoice.lines.select_related("child").order_by("sort_order", "pk"))
@@ -24,7 +27,9 @@ def invoice_context(invoice):
 
 
 def store_invoice_pdf(invoice):
-    data = render_pdf("billing/pdf/invoice.html", invoice_context(invoice))
+    data = render_pdf(
+        "billing/pdf/invoice.html", invoice_context(invoice), stylesheets=[STYLESHEET], lean=True
+    )
     invoice.pdf.save(pdf_file_name(invoice.number), ContentFile(data), save=False)
 
 
@@ -40,5 +45,5 @@ def store_credit_note_pdf(credit_note):
         "association": credit_note.structure.association,
         "family": credit_note.family,
     }
-    data = render_pdf("billing/pdf/credit_note.html", context)
+    data = render_pdf("billing/pdf/credit_note.html", context, stylesheets=[STYLESHEET], lean=True)
     credit_note.pdf.save(pdf_file_name(credit_note.number), ContentFile(data), save=False)

@@ -32,6 +32,7 @@ from core.pdf import render_pdf
 from parents.models import Family
 
 from ..direct_debit.models import Mandate
+from ..ledger.pdf import STYLESHEET
 from ..ledger.services import family_balance, open_lines
 from ..online_payment.services import online_payment_offer
 from .models import Reminder, ReminderPause, ReminderSettings
@@ -228,7 +229,7 @@ def reminder_letter_pdf(family, today=None):
     level = latest.level if latest else 1
     balance = family_balance(family)
     context = reminder_context(family, level, overdue_invoices(family, today), balance)
-    return render_pdf("billing/pdf/reminder_letter.html", context)
+    return render_pdf("billing/pdf/reminder_letter.html", context, stylesheets=[STYLESHEET])
 
 
 def pause_reminders(family, *, until=None, reason="", by=None):

@@ -91,3 +91,64 @@ def test_the_fetcher_reads_local_files_and_refuses_the_rest(media_root):
     ):
         with pytest.raises(ValueError, match="Refused|No static file"):
             fetcher.fetch(url)
+
+
+@pytest.fixture
+def probe_template(settings, tmp_path):
+    """A document with a heading, bold text and a name outside the embedded font's characters."""
+    template = tmp_path / "billing" / "pdf" / "lean-probe.html"
+    template.parent.mkdir(parents=True)
+    template.write_text(
+        '<!DOCTYPE html><html lang="fr"><head><title>Sonde</title></head><body>'
+        "<h1>Attestation</h1><h2>Détail</h2><p><strong>Nguyễn Thị Łucja</strong>, "
+        "36,07 €</p></body></html>"
+    )
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    return "billing/pdf/lean-probe.html"
+
+
+def test_the_lean_user_agent_stylesheet_keeps_the_text_tags_and_outline(probe_template):
+    """Documents rendered by the thousand skip WeasyPrint's full user-agent stylesheet."""
+    full, lean = (
+        PdfReader(
+            io.BytesIO(render_pdf(probe_template, {}, stylesheets=["billing/pdf.css"], lean=lean))
+        )
+        for lean in (False, True)
+    )
+    assert lean.pages[0].extract_text() == full.pages[0].extract_text()
+    assert "Nguyễn Thị Łucja, 36,07 €" in lean.pages[0].extract_text()
+    assert [item["/Title"] for item in _flat(lean.outline)] == ["Attestation", "Détail"]
+    assert [item["/Title"] for item in _flat(lean.outline)] == [
+        item["/Title"] for item in _flat(full.outline)
+    ]
+    catalog = lean.trailer["/Root"]
+    assert catalog["/Lang"] == "fr" and "/StructTreeRoot" in catalog
+    assert lean.metadata.title == "Sonde"
+
+
+def _flat(outline):
+    for item in outline:
+        if isinstance(item, list):
+            yield from _flat(item)
+        else:
+            yield item
+
+
+def test_the_embedded_font_is_the_small_one_and_other_characters_fall_back(probe_template):
+    reader = PdfReader(io.BytesIO(render_pdf(probe_template, {}, stylesheets=["billing/pdf.css"])))
+    fonts = {
+        font.get_object()["/BaseFont"].split("+", 1)[1]
+        for font in reader.pages[0]["/Resources"]["/Font"].values()
+    }
+    # ễ and ị are not among the embedded font's characters: DejaVu Sans draws them.
+    assert {"Portail-Sans", "Portail-Sans-Bold"} <= fonts
+    assert any(name.startswith("DejaVu") for name in fonts)
+    assert "Nguyễn Thị Łucja" in reader.pages[0].extract_text()
+
+
+def test_a_stylesheet_of_the_static_files_is_parsed_once():
+    from core.pdf import static_stylesheet
+
+    assert static_stylesheet("billing/pdf.css") is static_stylesheet("billing/pdf.css")
