@@ -1,7 +1,7 @@
 import logging
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Sum, Window
+from django.db.models import Count, F, Subquery, Sum, Window
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +34,37 @@ def ledger_with_running_balance(family):
     )
 
 
+def account_page(family, balance, rows, number):
+    """The page of the family's journal, newest first, each row with the balance after it.
+
+    The balance after a row is today's balance less every row listed above it: those of
+    earlier pages, summed by a subquery of the same query (through the (family, date, id)
+    index), and those above it on this page. The SQL window of `ledger_with_running_balance`
+    joined every row of the history to its document before keeping fifty.
+    """
+    journal = LedgerEntry.objects.for_family(family).order_by("-date", "-id")
+    paginator = Paginator(journal, OPERATIONS_PER_PAGE)
+    paginator.count = rows  # a cached property, set before anything reads it
+    page = paginator.get_page(number)
+    skipped = max(page.start_index() - 1, 0)
+    entries = journal.with_documents()
+    if skipped:
+        newer = (
+            LedgerEntry.objects.filter(pk__in=journal.values("pk")[:skipped])
+            .values("family_id")
+            .annotate(total=Sum(F("debit") - F("credit")))
+            .values("total")
+        )
+        entries = entries.annotate(newer=Subquery(newer))
+    entries = list(entries[skipped : page.end_index()])
+    running = balance - ((entries[0].newer or ZERO) if skipped and entries else ZERO)
+    for entry in entries:
+        entry.running_balance = running
+        running -= entry.debit - entry.credit
+    page.object_list = entries
+    return page
+
+
 class AccountView(FamilyPageView):
     """ "Gestion du compte": the balance and "Liste de vos opérations"."""
 
@@ -48,9 +79,7 @@ class AccountView(FamilyPageView):
             rows=Count("pk"), debit=Sum("debit"), credit=Sum("credit")
         )
         balance = quantize((totals["debit"] or ZERO) - (totals["credit"] or ZERO))
-        paginator = Paginator(ledger_with_running_balance(self.family), OPERATIONS_PER_PAGE)
-        paginator.count = totals["rows"]  # a cached property, set before anything reads it
-        page = paginator.get_page(self.request.GET.get("page"))
+        page = account_page(self.family, balance, totals["rows"], self.request.GET.get("page"))
         from ..direct_debit.views import account_direct_debit
 
         direct_debit = account_direct_debit(self.family)
