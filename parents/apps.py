@@ -9,10 +9,10 @@ class ParentsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import user_logged_in
         from django.contrib.auth.models import Group, update_last_login
-        from django.db.models.signals import m2m_changed, pre_delete
+        from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
         from . import roles, signals
-        from .models import User
+        from .models import Association, Family, Guardian, Structure, User
 
         # Our receiver keeps the previous login before updating last_login ("Infos Connexion").
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
@@ -48,3 +48,11 @@ class ParentsConfig(AppConfig):
             sender=Group,
             dispatch_uid="parents_forget_permissions_group_deleted",
         )
+        # The cached logged-in user (parents.backends) is forgotten as soon as it changes.
+        for model in (User, Guardian, Family, Structure, Association):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    signals.forget_cached_users,
+                    sender=model,
+                    dispatch_uid=f"parents_forget_user_{signal is post_save}_{model.__name__}",
+                )

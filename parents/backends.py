@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
+from django.db import transaction
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -32,13 +33,36 @@ class UsernameOrEmailBackend(ModelBackend):
     def get_user(self, user_id):
         """The logged-in user with their guardian, family and structure in the same query:
         every family page needs them, and the middleware asks for the user on each request.
+
+        With a shared cache the row and its permission set come from it in one round trip
+        (`parents.signals.forget_cached_users` drops the row as soon as the user, their
+        guardian, family, structure or association is saved or deleted).
         """
+        if not settings.CACHE_IS_SHARED:
+            return self._usable(self._load_user(user_id))
+        keys = [user_cache_key(user_id), *permission_cache_keys([user_id])]
+        found = cache.get_many(keys)
+        user = found.get(keys[0])
+        if user is None:
+            user = self._load_user(user_id)
+            if user is None:
+                return None
+            cache.set(keys[0], user, USER_CACHE_SECONDS)
+        permissions = found.get(permission_cache_key(user))
+        if permissions is not None and user.is_active:
+            user._perm_cache = permissions
+        return self._usable(user)
+
+    @staticmethod
+    def _load_user(user_id):
         UserModel = get_user_model()
-        user = (
+        return (
             UserModel._default_manager.select_related("guardian__family__structure__association")
             .filter(pk=user_id)
             .first()
         )
+
+    def _usable(self, user):
         return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
@@ -67,11 +91,33 @@ class UsernameOrEmailBackend(ModelBackend):
 PERMISSION_CACHE_SECONDS = 300
 
 
+# Signals forget a row when it changes; the limit bounds changes made behind Django's back
+# (a queryset update(), the database shell).
+USER_CACHE_SECONDS = 300
+
+
 def permission_cache_key(user):
     # The flags are in the key: saving the user with other flags is then a change of key.
     return f"permissions:{user.pk}:{int(user.is_superuser)}"
 
 
+def permission_cache_keys(user_ids):
+    return [f"permissions:{pk}:{flag}" for pk in user_ids for flag in (0, 1)]
+
+
+def user_cache_key(user_id):
+    return f"user:{user_id}"
+
+
 def forget_permissions(user_ids):
     """Drop the cached permission sets of these users (both superuser variants)."""
-    cache.delete_many([f"permissions:{pk}:{flag}" for pk in user_ids for flag in (0, 1)])
+    cache.delete_many(permission_cache_keys(user_ids))
+
+
+def forget_users(user_ids):
+    """Drop the cached rows of these users, now and once the transaction commits (a request
+    reading the old row in between would otherwise put it back)."""
+    keys = [user_cache_key(pk) for pk in user_ids if pk is not None]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))

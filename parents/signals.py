@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils import timezone
 
 
@@ -49,3 +50,27 @@ def forget_deleted_group_permissions(sender, instance, **kwargs):
     from .backends import forget_permissions
 
     forget_permissions(list(instance.user_set.values_list("pk", flat=True)))
+
+
+def forget_cached_users(sender, instance, **kwargs):
+    """The cached logged-in user (`parents.backends.get_user`) holds their guardian, family,
+    structure and association: any of them saved or deleted drops the rows that hold it."""
+    from .backends import forget_users
+    from .models import Association, Family, Guardian, Structure, User
+
+    if not settings.CACHE_IS_SHARED:
+        return
+    if isinstance(instance, User):
+        user_ids = [instance.pk]
+    elif isinstance(instance, Guardian):
+        user_ids = [instance.user_id]
+    else:
+        guardians = Guardian.objects.filter(user__isnull=False)
+        if isinstance(instance, Family):
+            guardians = guardians.filter(family=instance)
+        elif isinstance(instance, Structure):
+            guardians = guardians.filter(family__structure=instance)
+        elif isinstance(instance, Association):
+            guardians = guardians.filter(family__structure__association=instance)
+        user_ids = guardians.values_list("user_id", flat=True)
+    forget_users(list(user_ids))
