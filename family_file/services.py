@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from wagtail.log_actions import log
 
+from core.structure_cache import settings_for
 from parents.addresses import postal_address
 from parents.models import Child
 
@@ -639,7 +640,7 @@ def missing_items(family, on_date=None):
 
 def booking_blockers(family, on_date=None):
     """What must be done before booking, when the structure asks for a complete file."""
-    if not FamilyFileSettings.for_structure(family.structure).bookings_need_complete_file:
+    if not settings_for(FamilyFileSettings, family.structure).bookings_need_complete_file:
         return []
     return missing_items(family, on_date)
 

@@ -34,6 +34,7 @@ from wagtail.log_actions import log
 
 from core.money import ZERO, format_euros
 from core.pdf import render_pdf
+from core.structure_cache import settings_for
 
 from ..ledger.models import Category, PaymentMethod, PaymentReversal
 from ..ledger.pdf import STYLESHEET
@@ -66,8 +67,13 @@ REJECTS_BEFORE_SUSPENSION = 2
 # --- Settings --------------------------------------------------------------------------------
 
 
-def direct_debit_settings(structure):
-    """The structure's settings, or unsaved defaults (direct debit off) when never set."""
+def direct_debit_settings(structure, *, read_only=False):
+    """The structure's settings, or unsaved defaults (direct debit off) when never set.
+
+    `read_only`: from the shared cache (`core.structure_cache`), for pages that only show them.
+    """
+    if read_only:
+        return settings_for(DirectDebitSettings, structure)
     found = DirectDebitSettings.objects.filter(structure=structure).first()
     return found or DirectDebitSettings(structure=structure)
 

@@ -130,7 +130,7 @@ def account_direct_debit(family):
     """What the account page shows about direct debit: the mandate in force, and the next
     debit (announced, or the next scheduled date with today's balance).
     """
-    dd_settings = services.direct_debit_settings(family.structure)
+    dd_settings = services.direct_debit_settings(family.structure, read_only=True)
     # No settings row, no mandate: one is only ever created once the ICS is set.
     mandate = services.current_mandate(family) if dd_settings.pk else None
     active = mandate is not None and mandate.is_active and not mandate.stop_requested_at
