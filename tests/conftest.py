@@ -121,3 +121,14 @@ def bucket(seaweedfs, settings):
     settings.S3_BUCKET = name
     settings.STORAGES = seaweedfs.storages(name, settings.STORAGES)
     return name
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """The cache as with Redis: every process shares it (settings.CACHE_IS_SHARED)."""
+    from django.core.cache import cache
+
+    settings.CACHE_IS_SHARED = True
+    cache.clear()
+    yield
+    cache.clear()

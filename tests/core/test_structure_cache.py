@@ -1,7 +1,5 @@
 """Per-structure settings read from the shared cache, forgotten as soon as they change."""
 
-from django.core.cache import cache
-
 import pytest
 
 from billing.direct_debit.models import DirectDebitSettings
@@ -10,14 +8,6 @@ from core.structure_cache import settings_for
 from family_file.models import FamilyFileSettings
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shared_cache(settings):
-    settings.CACHE_IS_SHARED = True
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_read_once_then_from_the_cache(structure, shared_cache, django_assert_num_queries):

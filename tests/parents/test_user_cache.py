@@ -1,7 +1,6 @@
 """The logged-in user kept in the shared cache: no query for them after the first page,
 and any change to the user, their guardian, family, structure or association seen at once."""
 
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -12,14 +11,6 @@ from parents.backends import UsernameOrEmailBackend
 pytestmark = pytest.mark.django_db
 
 HOME = "/espace-famille/"
-
-
-@pytest.fixture
-def shared_cache(settings):
-    settings.CACHE_IS_SHARED = True
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def user_queries(client):
