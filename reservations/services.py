@@ -103,7 +103,7 @@ def taken_places(slot, now, *, except_entry=None):
 
 
 def occupancy(slots, now):
-    """{slot id: places taken} for many slots in two queries (calendar pages, dashboards)."""
+    """{slot id: places taken} for many slots in one query (calendar pages, dashboards)."""
     ids = [slot.pk for slot in slots]
     taken = dict.fromkeys(ids, 0)
     booked = (
@@ -120,7 +120,7 @@ def occupancy(slots, now):
         .annotate(total=Count("pk"))
         .order_by()
     )
-    for row in [*booked, *offers]:
+    for row in booked.union(offers, all=True):
         taken[row["slot_id"]] += row["total"]
     return taken
 

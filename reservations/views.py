@@ -139,8 +139,16 @@ class CalendarView(BookingsMixin, FamilyPageView):
     template_name = "reservations/calendar.html"
 
     @cached_property
+    def children(self):
+        """The family's children, read once: the page names the others too."""
+        return list(self.family.children.all())
+
+    @cached_property
     def child(self):
-        return get_object_or_404(self.family.children.all(), pk=self.kwargs["child_id"])
+        for child in self.children:
+            if child.pk == self.kwargs["child_id"]:
+                return child
+        raise Http404
 
     @cached_property
     def period(self):
@@ -164,7 +172,7 @@ class CalendarView(BookingsMixin, FamilyPageView):
             calendar=calendar,
             child=self.child,
             period=self.period,
-            children=self.family.children.all(),
+            children=self.children,
             typical_week_form=kwargs.get("typical_week_form")
             or TypicalWeekForm(period=self.period, units=calendar.units),
             action_url=self.request.path,
