@@ -47,7 +47,11 @@ def account_page(family, balance, rows, number):
     paginator.count = rows  # a cached property, set before anything reads it
     page = paginator.get_page(number)
     skipped = max(page.start_index() - 1, 0)
-    entries = journal.with_documents()
+    # The page's keys first (the index alone), then their documents: joining documents
+    # before the LIMIT made PostgreSQL join every row of a long history.
+    entries = journal.with_documents().filter(
+        pk__in=journal.values("pk")[skipped : page.end_index()]
+    )
     if skipped:
         newer = (
             LedgerEntry.objects.filter(pk__in=journal.values("pk")[:skipped])
@@ -56,7 +60,7 @@ def account_page(family, balance, rows, number):
             .values("total")
         )
         entries = entries.annotate(newer=Subquery(newer))
-    entries = list(entries[skipped : page.end_index()])
+    entries = list(entries)
     running = balance - ((entries[0].newer or ZERO) if skipped and entries else ZERO)
     for entry in entries:
         entry.running_balance = running
