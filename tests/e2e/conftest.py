@@ -66,13 +66,15 @@ def page(browser, browser_problems):
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: browser_problems.append(f"page error: {error}"))
-    # A page that reloads itself (the payment result page) may cancel its own icon request.
+    # A page that navigates away (a form submitted, the payment result page reloading
+    # itself) cancels the loads still under way: the browser reports them aborted, which
+    # says nothing of the resource. Any other failure is a problem.
     page.on(
         "requestfailed",
         lambda request: (
             None
-            if "/favicon." in request.url
-            else browser_problems.append(f"failed: {request.url}")
+            if "/favicon." in request.url or request.failure == "net::ERR_ABORTED"
+            else browser_problems.append(f"failed: {request.url} ({request.failure})")
         ),
     )
     yield page
