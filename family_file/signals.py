@@ -21,8 +21,15 @@ def _address(obj):
 
 
 @receiver(pre_save, sender=Family, dispatch_uid="family_file.remember_family_address")
-def remember_family_address(sender, instance, raw=False, **kwargs):
-    if raw or instance.pk is None:
+def remember_family_address(sender, instance, raw=False, update_fields=None, **kwargs):
+    # A save naming its fields without any of the address's cannot move
+    # the family: no need to read the row first.
+    if (
+        raw
+        or instance.pk is None
+        or (update_fields and not set(update_fields) & set(ADDRESS_FIELDS))
+    ):
+        instance._family_file_previous_address = None
         return
     previous = Family.objects.filter(pk=instance.pk).values(*ADDRESS_FIELDS).first()
     instance._family_file_previous_address = previous
