@@ -10,6 +10,12 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from . import page_cache
         from .spreadsheets import use_french_csv_dialect
 
         use_french_csv_dialect()
+        # Every statement passes through the page cache's wrapper (see core.page_cache).
+        connection_created.connect(page_cache.install, dispatch_uid="page_cache_install")
+        page_cache.install_on_open_connections()

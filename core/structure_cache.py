@@ -13,6 +13,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from . import page_cache
+
 # Signals forget a row when it changes; the limit bounds changes made behind Django's back.
 SETTINGS_CACHE_SECONDS = 300
 
@@ -26,6 +28,8 @@ def settings_for(model, structure):
     if not settings.CACHE_IS_SHARED:
         found = model.objects.filter(structure=structure).first()
         return found or model(structure=structure)
+    # A cached family page showing this row is dropped when the row changes.
+    page_cache.record_model(model)
     key = _key(model, structure.pk)
     found = cache.get(key)
     if found is None:

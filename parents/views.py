@@ -42,6 +42,13 @@ class FamilyAreaMixin(LoginRequiredMixin):
 
     menu_url_name = None
     page_title = None
+    # Shown on every page, read with the user from the cache (core.page_cache).
+    page_cache_models = (
+        "parents.Guardian",
+        "parents.Family",
+        "parents.Structure",
+        "parents.Association",
+    )
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, View
 
+from core.page_cache import CachedPageMixin
 from family_file import services as family_file_services
 from parents.views import FamilyAreaMixin, FamilyPageView
 
@@ -131,10 +132,15 @@ class BookingsHomeView(BookingsMixin, FamilyPageView):
         return context
 
 
-class CalendarView(BookingsMixin, FamilyPageView):
+class CalendarView(CachedPageMixin, BookingsMixin, FamilyPageView):
     """One child's calendar for one period: a plain form (checkboxes per day) that books,
     cancels and joins waiting lists in one submission, then a typical week for the period.
+
+    Kept per session until a booking, day or slot changes (core.page_cache), a minute at
+    most: deadlines and offers expire with the clock.
     """
+
+    page_cache_seconds = 60
 
     template_name = "reservations/calendar.html"
 
@@ -235,7 +241,7 @@ CHILD_CHOICE_FIELD = re.compile(r"^(book|wait)-(.+)$")
 CALENDAR_ERRORS_KEY = "reservations.family_calendar_errors"
 
 
-class FamilyCalendarView(BookingsMixin, FamilyPageView):
+class FamilyCalendarView(CachedPageMixin, BookingsMixin, FamilyPageView):
     """Every child of the family on one calendar for one period, booked in one submission.
 
     Each child's choices go through the same services as on a child's own calendar, one
@@ -244,6 +250,7 @@ class FamilyCalendarView(BookingsMixin, FamilyPageView):
     """
 
     template_name = "reservations/family_calendar.html"
+    page_cache_seconds = 60
 
     @cached_property
     def period(self):

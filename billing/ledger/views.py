@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import View
 
 from core.money import ZERO, quantize
+from core.page_cache import CachedPageMixin
 from core.storage import private_file_response
 from parents.views import FamilyAreaMixin, FamilyPageView
 
@@ -69,8 +70,11 @@ def account_page(family, balance, rows, number):
     return page
 
 
-class AccountView(FamilyPageView):
-    """ "Gestion du compte": the balance and "Liste de vos opérations"."""
+class AccountView(CachedPageMixin, FamilyPageView):
+    """ "Gestion du compte": the balance and "Liste de vos opérations".
+
+    Kept per session until the account changes (core.page_cache): families come back to it.
+    """
 
     template_name = "billing/account.html"
     menu_url_name = "billing:account"

@@ -390,6 +390,9 @@ WAGTAILAPI_RICH_TEXT_FORMAT = "html"
 WAGTAILAPI_LIMIT_MAX = 50
 # Seconds shared caches may keep public pages, public documents and API responses.
 PUBLIC_CACHE_MAX_AGE = int(os.environ.get("PUBLIC_CACHE_MAX_AGE", "300"))
+# Seconds a family page is kept in the shared cache at most (core.page_cache: it is dropped
+# as soon as data it shows changes; the limit covers writes made outside the site). 0: off.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 # Front-end cache purged on publishing (wagtail.contrib.frontend_cache), when there is one:
 # a proxy accepting PURGE requests (Varnish, nginx), and/or Cloudflare.
 WAGTAILFRONTENDCACHE = {}

@@ -350,3 +350,19 @@ def test_calendar_and_booking_cost_a_constant_number_of_queries(
         parent_client.get(setup.url(lea))
     with django_assert_max_num_queries(30):
         parent_client.post(setup.url(lea), {"book": [slot(setup.matin, setup.wednesdays[12]).pk]})
+
+
+def test_a_stored_calendar_follows_the_bookings_of_other_families(
+    parent_client, setup, lea, structure, shared_cache
+):
+    """The calendar is served again from the shared cache (core.page_cache), but never once
+    a place it shows was taken meanwhile, here by another family."""
+    parent_client.get(setup.url(lea))  # sets the CSRF cookie: this first page is not kept
+    assert "Matin (10 places restantes)" in page_text(parent_client.get(setup.url(lea)))
+    with CaptureQueriesContext(connection) as queries:
+        again = parent_client.get(setup.url(lea))
+    assert not [q for q in queries if "reservations_" in q["sql"]]
+    assert "Matin (10 places restantes)" in page_text(again)
+    other = ChildFactory(family=FamilyFactory(structure=structure), first_name="Noé")
+    services.book(other, slot(setup.matin, setup.open))
+    assert "Matin (9 places restantes)" in page_text(parent_client.get(setup.url(lea)))

@@ -1,0 +1,146 @@
+"""The account page served again from the shared cache (core.page_cache): a reload costs no
+query, and the page a family sees is never older than its account."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.db import connection
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+import pytest
+
+from billing.direct_debit.models import DirectDebitSettings
+from billing.ledger import services
+from billing.models import LedgerEntry, PaymentMethod
+from tests.factories.billing import issued_invoice, line
+
+from .conftest import balance_sentence, operation_rows
+
+pytestmark = pytest.mark.django_db
+
+ACCOUNT = reverse("billing:account")
+MARCH = date(2012, 3, 9)
+
+
+def load(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(ACCOUNT)
+    assert response.status_code == 200
+    ledger_queries = [q for q in queries if "billing_ledgerentry" in q["sql"]]
+    return response, ledger_queries
+
+
+def test_a_reload_is_served_without_reading_the_account_again(parent_client, family, shared_cache):
+    issued_invoice(family, line("12.00"), issue_date=MARCH)
+    parent_client.get(ACCOUNT)  # sets the CSRF cookie: a page that sets a cookie is not kept
+    first, queries = load(parent_client)
+    assert queries
+    again, queries = load(parent_client)
+    assert queries == []
+    assert again.content == first.content
+    assert again["Cache-Control"] == first["Cache-Control"]
+    assert "no-store" in again["Cache-Control"]
+
+
+def test_without_a_shared_cache_the_page_is_built_each_time(parent_client, family):
+    load(parent_client)
+    _response, queries = load(parent_client)
+    assert queries  # another process could not tell this one that the account changed
+
+
+def test_a_payment_recorded_shows_on_the_next_load(parent_client, family, shared_cache):
+    issued_invoice(family, line("12.00"), issue_date=MARCH)
+    parent_client.get(ACCOUNT)
+    assert balance_sentence(load(parent_client)[0]).startswith("Solde débiteur")
+    services.record_payment(family, Decimal("12.00"), PaymentMethod.CHEQUE, cheque_number="77")
+    response, _queries = load(parent_client)
+    assert balance_sentence(response) == "Aucun solde dû"
+    assert operation_rows(response)[0][0][0] == "Règlement Chèques 77"
+
+
+def test_an_invoice_issued_shows_on_the_next_load(parent_client, brax, family, shared_cache):
+    load(parent_client)
+    load(parent_client)
+    issued_invoice(family, line("3.86", quantity="2"), issue_date=MARCH)
+    response, _queries = load(parent_client)
+    assert [row[0] for row in operation_rows(response)[0]] == ["Facture 2L2012/0001EN"]
+
+
+def test_rows_written_without_model_signals_show_too(parent_client, family, shared_cache):
+    """`bulk_create` sends no signal: the page notices the table was written all the same."""
+    load(parent_client)
+    load(parent_client)
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(
+                family=family,
+                date=MARCH,
+                kind=LedgerEntry.Kind.PAYMENT,
+                label="Règlement Espèces",
+                credit=Decimal("5.00"),
+            )
+        ]
+    )
+    response, _queries = load(parent_client)
+    assert "Règlement Espèces" in response.content.decode()
+
+
+def test_a_structure_setting_read_from_the_cache_shows_once_changed(
+    parent_client, structure, shared_cache
+):
+    """Direct-debit settings come from the cache, not a query: the page still follows them."""
+    parent_client.get(ACCOUNT)
+    assert "(payer automatiquement chaque mois)" not in load(parent_client)[0].content.decode()
+    DirectDebitSettings.objects.create(
+        structure=structure,
+        enabled=True,
+        creditor_name="Centre de loisirs",
+        creditor_identifier="FR72ZZZ123456",
+        creditor_iban="FR7630006000011234567890189",
+    )
+    assert "(payer automatiquement chaque mois)" in load(parent_client)[0].content.decode()
+
+
+def test_each_family_gets_its_own_page(parent_client, family, other_guardian, shared_cache):
+    issued_invoice(family, line("12.00"), issue_date=MARCH)
+    load(parent_client)
+    other = Client()
+    other.force_login(other_guardian.user)
+    response, _queries = load(other)
+    assert "BERNARD" in response.content.decode() or other_guardian.greeting_name in (
+        response.content.decode()
+    )
+    assert operation_rows(response)[0] == []
+    assert balance_sentence(response) == "Aucun solde dû"
+
+
+def test_a_waiting_message_is_shown_not_a_stored_page(parent_client, family, shared_cache):
+    load(parent_client)
+    load(parent_client)
+    storage = CookieStorage(RequestFactory().get("/"))
+    parent_client.cookies[CookieStorage.cookie_name] = storage._encode(
+        [Message(constants.SUCCESS, "Votre paiement a bien été reçu.")]
+    )
+    response, queries = load(parent_client)
+    assert "Votre paiement a bien été reçu." in response.content.decode()
+    assert queries
+
+
+def test_the_form_token_of_a_stored_page_is_accepted(guardian, family, shared_cache):
+    """The page keeps the session's CSRF token: logging out from it works."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(guardian.user)
+    client.get(ACCOUNT)  # the CSRF cookie is set with this first page, which is not kept
+    load(client)
+    response, queries = load(client)
+    assert queries == []
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())
+    logout = client.post(reverse("parents:logout"), {"csrfmiddlewaretoken": token.group(1)})
+    assert logout.status_code == 302
+    assert client.get(ACCOUNT).status_code == 302  # logged out: the stored page is not served
