@@ -1,5 +1,7 @@
 import logging
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Subquery, Sum, Window
 from django.http import Http404
@@ -111,8 +113,31 @@ class DocumentPdfView(FamilyAreaMixin, View):
     """Serves a stored invoice or credit-note PDF, found through the requesting family."""
 
     model = None
+    # An issued document's number and stored file never change: with a shared cache they
+    # are kept there, and a download reads no row (the file is still checked for).
+    STORED_FILE_SECONDS = 60 * 60
 
     def get(self, request, pk):
+        document = self.stored_document(pk)
+        if not document.pdf or not document.pdf.storage.exists(document.pdf.name):
+            logger.error("Stored PDF missing for %s %s", self.model._meta.model_name, pk)
+            cache.delete(self.cache_key(pk))
+            raise Http404
+        return private_file_response(
+            document.pdf,
+            filename=document.number.replace("/", "-") + ".pdf",
+            content_type="application/pdf",
+        )
+
+    def cache_key(self, pk):
+        return f"stored-document:{self.model._meta.label_lower}:{self.family.pk}:{pk}"
+
+    def stored_document(self, pk):
+        """The family's issued document `pk` (its number and file only, when kept), or 404."""
+        shared = settings.CACHE_IS_SHARED
+        if shared and (kept := cache.get(self.cache_key(pk))):
+            number, name = kept
+            return self.model(pk=pk, family_id=self.family.pk, number=number, pdf=name)
         try:
             document = self.model.objects.for_family(self.family).get(pk=pk, status="issued")
         except self.model.DoesNotExist:
@@ -121,19 +146,15 @@ class DocumentPdfView(FamilyAreaMixin, View):
                 "Denied %s %s to user %s (family %s)",
                 self.model._meta.model_name,
                 pk,
-                request.user.pk,
+                self.request.user.pk,
                 self.family.pk,
             )
             raise Http404 from None
-        if not document.pdf or not document.pdf.storage.exists(document.pdf.name):
-            logger.error("Stored PDF missing for %s %s", self.model._meta.model_name, pk)
-            raise Http404
-        response = private_file_response(
-            document.pdf,
-            filename=document.number.replace("/", "-") + ".pdf",
-            content_type="application/pdf",
-        )
-        return response
+        if shared and document.pdf:
+            cache.set(
+                self.cache_key(pk), (document.number, document.pdf.name), self.STORED_FILE_SECONDS
+            )
+        return document
 
 
 class InvoicePdfView(DocumentPdfView):

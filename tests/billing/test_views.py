@@ -203,6 +203,29 @@ def test_a_missing_stored_file_is_not_found_and_logged(parent_client, family, ca
     assert f"Stored PDF missing for invoice {invoice.pk}" in caplog.text
 
 
+def test_with_a_shared_cache_a_second_download_reads_no_row(
+    parent_client, invoice, other_guardian, shared_cache
+):
+    url = invoice_pdf_url(invoice)
+    assert parent_client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        response = parent_client.get(url)
+    assert [q for q in queries if "billing_invoice" in q["sql"]] == []
+    assert response["Content-Disposition"] == 'attachment; filename="2L2012-0001EN.pdf"'
+    with invoice.pdf.open("rb") as stored:
+        assert b"".join(response.streaming_content) == stored.read()
+    # What one family's download kept opens nothing to another family.
+    parent_client.force_login(other_guardian.user)
+    assert parent_client.get(url).status_code == 404
+
+
+def test_a_kept_document_whose_file_is_gone_is_not_found(parent_client, invoice, shared_cache):
+    url = invoice_pdf_url(invoice)
+    assert parent_client.get(url).status_code == 200
+    invoice.pdf.storage.delete(invoice.pdf.name)
+    assert parent_client.get(url).status_code == 404
+
+
 def test_a_director_without_a_family_gets_404(client, director, invoice, verified_client):
     staff_client = verified_client(director)
     assert staff_client.get(invoice_pdf_url(invoice)).status_code == 404
