@@ -7,8 +7,9 @@ changed. "Built from" is read off the SQL itself, so that no write can be forgot
 
 - every statement goes through `record_statement` (a database execute wrapper, installed
   on each connection from `CoreConfig.ready`). A write (INSERT, UPDATE, DELETE, TRUNCATE)
-  draws a new *generation* token for each table it names, at once and again when its
-  transaction commits (a page built in between from the old rows is then never served);
+  draws a new *generation* token for each table it names: at once outside a transaction,
+  else when the transaction commits (one round trip for all its tables; until then its own
+  connection neither serves nor stores a page built from them);
 - while a page is built, each table it reads has its generation fetched *before* the
   query runs, and the page is stored with those generations. It is served again only while
   every one is unchanged. The models a page shows without a query (the logged-in guardian,
@@ -35,7 +36,7 @@ import uuid
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -98,13 +99,27 @@ class _CommitBump:
         draw_generations(self.tables)
 
 
-def _after_commit(connection, tables):
+def _pending(connection):
+    """The tables the connection's open transaction wrote, or None."""
     pending = getattr(connection, "_page_cache_commit", None)
     # A callback Django dropped with a rolled-back transaction is no longer in its list.
     if pending is None or not any(item[1] is pending for item in connection.run_on_commit):
+        return None
+    return pending
+
+
+def _after_commit(connection, tables):
+    pending = _pending(connection)
+    if pending is None:
         pending = connection._page_cache_commit = _CommitBump()
         connection.on_commit(pending)
     pending.tables |= tables
+
+
+def _written_uncommitted(tables):
+    """Whether this thread's open transaction wrote any of these tables."""
+    pending = _pending(connections[DEFAULT_DB_ALIAS])
+    return pending is not None and not pending.tables.isdisjoint(tables)
 
 
 # --- Reads ------------------------------------------------------------------------------------
@@ -141,10 +156,11 @@ def record_statement(execute, sql, params, many, context):
     written = written_tables(sql)
     if written:
         result = execute(sql, params, many, context)
-        draw_generations(written)
         connection = context["connection"]
         if connection.in_atomic_block:
             _after_commit(connection, written)
+        else:
+            draw_generations(written)
         return result
     if _recording.get() is not None:
         _record(set(READ.findall(sql)))
@@ -199,6 +215,8 @@ def fetch(key):
     if entry is None:
         return None
     generations = entry["generations"]
+    if _written_uncommitted(generations):
+        return None
     current = cache.get_many([_generation_key(t) for t in generations])
     if any(current.get(_generation_key(t)) != token for t, token in generations.items()):
         return None
@@ -222,6 +240,7 @@ def build(request, key, render, timeout):
         and not response.cookies
         and getattr(request, "_csp_nonce", None) is None
         and _session_state(request.session) == session_before
+        and not _written_uncommitted(recording)
     ):
         cache.set(
             key,

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,7 +22,8 @@ from tests.factories.billing import issued_invoice, line
 
 from .conftest import balance_sentence, operation_rows
 
-pytestmark = pytest.mark.django_db
+# Committed for real: a page is kept only once what it shows is committed (see core.page_cache).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 ACCOUNT = reverse("billing:account")
 MARCH = date(2012, 3, 9)
@@ -144,3 +145,24 @@ def test_the_form_token_of_a_stored_page_is_accepted(guardian, family, shared_ca
     logout = client.post(reverse("parents:logout"), {"csrfmiddlewaretoken": token.group(1)})
     assert logout.status_code == 302
     assert client.get(ACCOUNT).status_code == 302  # logged out: the stored page is not served
+
+
+def test_inside_a_transaction_its_own_writes_show_before_the_commit(
+    parent_client, family, shared_cache
+):
+    """A page built before a write of the same transaction is not served meanwhile, and a
+    page built from its uncommitted rows is not kept for others."""
+    parent_client.get(ACCOUNT)
+    load(parent_client)
+    with transaction.atomic():
+        services.record_payment(family, Decimal("4.00"), PaymentMethod.CASH)
+        inside, queries = load(parent_client)
+        assert queries
+        assert "Règlement Espèces" in inside.content.decode()
+        _again, queries = load(parent_client)
+        assert queries  # built from uncommitted rows: not kept
+    _after, queries = load(parent_client)
+    assert queries  # the commit drew new generations
+    kept, queries = load(parent_client)
+    assert queries == []
+    assert "Règlement Espèces" in kept.content.decode()

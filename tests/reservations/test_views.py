@@ -352,6 +352,7 @@ def test_calendar_and_booking_cost_a_constant_number_of_queries(
         parent_client.post(setup.url(lea), {"book": [slot(setup.matin, setup.wednesdays[12]).pk]})
 
 
+@pytest.mark.django_db(transaction=True)  # a page is kept only once its data is committed
 def test_a_stored_calendar_follows_the_bookings_of_other_families(
     parent_client, setup, lea, structure, shared_cache
 ):
