@@ -42,6 +42,9 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 GENERATION_PREFIX = "table-generation:"
+# A pseudo-table every page depends on, drawn again by each `migrate` (every deployment runs
+# it): a page rendered by the previous release's templates and code is not served again.
+RELEASE = "(release)"
 PAGE_PREFIX = "private-page:"
 # Tables no page shows, written on most requests or logins: drawing generations for them
 # would only cost a cache round trip.
@@ -143,6 +146,12 @@ def _record(tables):
         recording[table] = token
 
 
+def new_release(**kwargs):
+    """`post_migrate` receiver: pages of the previous release are not served again."""
+    if enabled():
+        draw_generations({RELEASE})
+
+
 def record_model(model):
     """For data a page shows without a query of its own (read from the cache)."""
     if _recording.get() is not None:
@@ -231,6 +240,7 @@ def build(request, key, render, timeout):
     recording = {}
     token = _recording.set(recording)
     try:
+        _record([RELEASE])
         response = render()
     finally:
         _recording.reset(token)

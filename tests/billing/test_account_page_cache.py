@@ -5,10 +5,12 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from django.apps import apps
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connection, transaction
+from django.db.models.signals import post_migrate
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -166,3 +168,15 @@ def test_inside_a_transaction_its_own_writes_show_before_the_commit(
     kept, queries = load(parent_client)
     assert queries == []
     assert "Règlement Espèces" in kept.content.decode()
+
+
+def test_a_migration_drops_the_pages_of_the_previous_release(parent_client, family, shared_cache):
+    """Every deployment runs `migrate`, whose post_migrate signal ends the release's pages."""
+    parent_client.get(ACCOUNT)
+    load(parent_client)
+    assert load(parent_client)[1] == []
+    core = apps.get_app_config("core")
+    post_migrate.send(
+        sender=core, app_config=core, verbosity=0, interactive=False, using="default", apps=apps
+    )
+    assert load(parent_client)[1]
