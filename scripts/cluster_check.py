@@ -124,10 +124,19 @@ def check_invoice_across_instances(parent):
             )
         ],
     )
+    # The account page, kept in the shared cache by instance 2 (core.page_cache), must show
+    # the invoice instance 1 issues.
+    account = WEB2 + reverse("billing:account")
+    for _ in range(3):
+        parent.get(account, timeout=30)
     director = director_session(WEB1)
     response = post(director, WEB1 + reverse("invoices:issue", args=[draft.pk]))
     invoice = Invoice.objects.get(pk=draft.pk)
     check(invoice.number and invoice.pdf.name, f"invoice not issued on instance 1 ({response})")
+    check(
+        f"Facture {invoice.number}" in parent.get(account, timeout=30).text,
+        "the account page on instance 2 does not show the invoice issued on instance 1",
+    )
     pdf = parent.get(WEB2 + reverse("billing:invoice-pdf", args=[invoice.pk]), timeout=60)
     check(
         pdf.status_code == 200 and pdf.content.startswith(b"%PDF"),
@@ -135,7 +144,10 @@ def check_invoice_across_instances(parent):
     )
     stored = s3().get_object(Bucket=cluster.BUCKET, Key=f"private/{invoice.pdf.name}")
     check(stored["Body"].read() == pdf.content, "the PDF downloaded differs from the bucket's")
-    ok(f"invoice {invoice.number} issued through instance 1, downloaded through instance 2")
+    ok(
+        f"invoice {invoice.number} issued through instance 1, on the account page and downloaded"
+        " through instance 2"
+    )
     return invoice, family
 
 
@@ -150,6 +162,9 @@ def check_webhook_on_second_instance(parent, family):
         timeout=10,
     ).raise_for_status()
     due = family_balance(family)
+    account = WEB1 + reverse("billing:account")
+    for _ in range(3):
+        check("Solde débiteur" in parent.get(account, timeout=30).text, "no balance due shown")
     response = post(parent, WEB1 + reverse("billing:payment"))
     check(response.status_code == 200, f"payment page on instance 1: {response.status_code}")
     attempt = PaymentAttempt.objects.open().filter(family=family).latest("pk")
@@ -192,7 +207,11 @@ def check_webhook_on_second_instance(parent, family):
     log = (cluster.STATE / "logs" / "web2.log").read_text()
     check('"POST /paiement/stripe/webhook/ HTTP/1.1" 200' in log, "instance 2 saw no webhook")
     check(family_balance(family) == Decimal("0.00"), f"balance {family_balance(family)}")
-    where = "started on instance 1, recorded by the webhook on instance 2"
+    check(
+        "Aucun solde dû" in parent.get(account, timeout=30).text,
+        "the account page on instance 1 still shows the balance the webhook settled",
+    )
+    where = "started on instance 1, recorded by the webhook on instance 2, shown on instance 1"
     ok(f"payment of {format_euros(due)} {where}")
 
 
