@@ -115,7 +115,8 @@ def _after_commit(connection, tables):
     pending = _pending(connection)
     if pending is None:
         pending = connection._page_cache_commit = _CommitBump()
-        connection.on_commit(pending)
+        # Robust: the transaction has committed; a cache failure then is logged, not raised.
+        connection.on_commit(pending, robust=True)
     pending.tables |= tables
 
 
