@@ -5,10 +5,11 @@ download view never renders.
 from django.core.files.base import ContentFile
 
 from core.money import ZERO
-from core.pdf import pdf_file_name, render_pdf
+from core.pdf import html_to_pdfs, pdf_file_name, render_html, render_pdf
 
 # The ledger's documents share one stylesheet, parsed once per process.
 STYLESHEET = "billing/pdf.css"
+INVOICE_TEMPLATE = "billing/pdf/invoice.html"
 
 
 def invoice_context(invoice):
@@ -28,9 +29,30 @@ def invoice_context(invoice):
 
 def store_invoice_pdf(invoice):
     data = render_pdf(
-        "billing/pdf/invoice.html", invoice_context(invoice), stylesheets=[STYLESHEET], lean=True
+        INVOICE_TEMPLATE, invoice_context(invoice), stylesheets=[STYLESHEET], lean=True
     )
+    save_invoice_pdf(invoice, data)
+
+
+def save_invoice_pdf(invoice, data):
     invoice.pdf.save(pdf_file_name(invoice.number), ContentFile(data), save=False)
+
+
+def render_invoice_pdfs(invoices, workers=1):
+    """PDF bytes of each invoice, in order, rendered by `workers` processes; an invoice that
+    could not be rendered gives the exception in its place. Each invoice is its own document,
+    so each counts its own pages ("1 / 1")."""
+    documents, results = [], []
+    for invoice in invoices:
+        try:
+            documents.append(
+                (render_html(INVOICE_TEMPLATE, invoice_context(invoice)), [STYLESHEET], True)
+            )
+            results.append(None)
+        except Exception as exc:  # noqa: BLE001 - reported for this invoice, the others go on
+            results.append(exc)
+    rendered = iter(html_to_pdfs(documents, workers))
+    return [result if result is not None else next(rendered) for result in results]
 
 
 def store_credit_note_pdf(credit_note):
