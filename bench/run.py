@@ -146,7 +146,8 @@ def print_report(results, args):
     print(
         "Issuing invoices with their PDF (a month's invoicing: create_draft_invoice, then "
         "issue_invoices 100 at a time with one PDF process per core, no email; "
-        f"target: {TARGET_INVOICES_PER_SECOND} invoices/s or more; CPU includes the PDF processes)"
+        f"target: {TARGET_INVOICES_PER_SECOND} invoices/s or more; CPU includes the PDF "
+        "processes, and PDF is their share of it)"
     )
     print(
         f"  {'database':<11} {'invoices':>8} {'seconds':>8} {'invoices/s':>10} "

@@ -252,10 +252,19 @@ def render_pdf(template_name, context, *, url_fetcher=None, stylesheets=None, le
 # --- Many documents at once ------------------------------------------------------------------
 
 
-def fork_pool(workers):
+def fork_pool(workers, stylesheets=()):
     """A pool of `workers` processes forked from this one, for rendering only: they are given
     what to render and give bytes or file names back, and never use the database.
+
+    The font configuration and the static `stylesheets` are prepared here first, so that the
+    workers inherit them instead of each building them again.
     """
+    font_config()
+    for sheet in stylesheets:
+        try:
+            static_stylesheet(sheet)
+        except Exception:  # noqa: BLE001, S112 - it fails again, and is reported, in its document
+            continue
     # Forked children must not share the parent's database sockets; inside a transaction
     # (a test) they stay open and the children simply never use them.
     if not any(connection.in_atomic_block for connection in connections.all()):
@@ -284,22 +293,71 @@ def _html_to_pdf_job(document):
         return RenderingFailed(f"{type(exc).__name__}: {exc}")
 
 
+class PDFRenderer:
+    """Renders documents, `(html, stylesheet paths, lean)` each, while the caller goes on:
+    with more than one worker, by that many processes forked at the start (`fork_pool`), a
+    few documents at a time each; with one, in this process as they come.
+
+    `finish()` gives the PDF bytes in the order the documents were added, a
+    `RenderingFailed` in place of one that could not be rendered. Use as a context manager.
+    """
+
+    CHUNK = 4  # documents handed to a worker at a time
+
+    def __init__(self, workers=1, stylesheets=()):
+        self.pool = fork_pool(workers, stylesheets) if workers > 1 else None
+        self.waiting = []
+        self.batches = []
+
+    def add(self, document):
+        if self.pool is None:
+            self.batches.append([_html_to_pdf_job(document)])
+            return
+        self.waiting.append(document)
+        if len(self.waiting) >= self.CHUNK * 2:
+            self._send()
+
+    def _send(self):
+        if self.waiting:
+            self.batches.append(
+                self.pool.map_async(_html_to_pdf_job, self.waiting, chunksize=self.CHUNK)
+            )
+            self.waiting = []
+
+    def finish(self):
+        if self.pool is not None:
+            self._send()
+        results = []
+        for batch in self.batches:
+            results += batch if isinstance(batch, list) else batch.get()
+        self.batches = []
+        return results
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join()
+            self.pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
 def html_to_pdfs(documents, workers=1):
     """PDF bytes of many documents, `(html, stylesheet paths, lean)` each, in their order;
-    a document that could not be rendered gives a `RenderingFailed` in its place.
-
-    With more than one worker the documents are rendered by that many forked processes
-    (`fork_pool`), a few at a time each.
+    a document that could not be rendered gives a `RenderingFailed` in its place. With more
+    than one worker they are rendered by that many forked processes (`PDFRenderer`).
     """
     documents = list(documents)
-    if workers <= 1 or len(documents) < 2:
-        return [_html_to_pdf_job(document) for document in documents]
-    pool = fork_pool(min(workers, len(documents)))
-    try:
-        return pool.map(_html_to_pdf_job, documents, chunksize=4)
-    finally:
-        pool.close()
-        pool.join()
+    workers = min(workers, len(documents))
+    stylesheets = {sheet for document in documents for sheet in document[1]}
+    with PDFRenderer(workers, stylesheets) as renderer:
+        for document in documents:
+            renderer.add(document)
+        return renderer.finish()
 
 
 def pdf_file_name(number):

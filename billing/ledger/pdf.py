@@ -5,7 +5,7 @@ download view never renders.
 from django.core.files.base import ContentFile
 
 from core.money import ZERO
-from core.pdf import html_to_pdfs, pdf_file_name, render_html, render_pdf
+from core.pdf import PDFRenderer, pdf_file_name, render_html, render_pdf
 
 # The ledger's documents share one stylesheet, parsed once per process.
 STYLESHEET = "billing/pdf.css"
@@ -38,21 +38,42 @@ def save_invoice_pdf(invoice, data):
     invoice.pdf.save(pdf_file_name(invoice.number), ContentFile(data), save=False)
 
 
-def render_invoice_pdfs(invoices, workers=1):
-    """PDF bytes of each invoice, in order, rendered by `workers` processes; an invoice that
-    could not be rendered gives the exception in its place. Each invoice is its own document,
-    so each counts its own pages ("1 / 1")."""
-    documents, results = [], []
-    for invoice in invoices:
+class InvoicePDFs:
+    """Renders the PDFs of issued invoices as they are added, with `workers` processes
+    (`core.pdf.PDFRenderer`): the caller goes on issuing meanwhile. Each invoice is its own
+    document, so each counts its own pages ("1 / 1"). Use as a context manager.
+
+    `finish()` gives `(invoice, PDF bytes)` in the order they were added, or the exception
+    in place of the bytes for an invoice that could not be rendered.
+    """
+
+    def __init__(self, workers=1):
+        self.renderer = PDFRenderer(workers, [STYLESHEET])
+        self.invoices = []  # (invoice, exception raised before rendering or None)
+
+    def add(self, invoice):
         try:
-            documents.append(
-                (render_html(INVOICE_TEMPLATE, invoice_context(invoice)), [STYLESHEET], True)
-            )
-            results.append(None)
+            html = render_html(INVOICE_TEMPLATE, invoice_context(invoice))
         except Exception as exc:  # noqa: BLE001 - reported for this invoice, the others go on
-            results.append(exc)
-    rendered = iter(html_to_pdfs(documents, workers))
-    return [result if result is not None else next(rendered) for result in results]
+            self.invoices.append((invoice, exc))
+            return
+        self.invoices.append((invoice, None))
+        self.renderer.add((html, [STYLESHEET], True))
+
+    def finish(self):
+        rendered = iter(self.renderer.finish())
+        results = [
+            (invoice, failure if failure is not None else next(rendered))
+            for invoice, failure in self.invoices
+        ]
+        self.invoices = []
+        return results
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.renderer.close()
 
 
 def store_credit_note_pdf(credit_note):

@@ -515,13 +515,22 @@ def _record_invoice_pdf(invoice):
 
 
 def store_issued_invoice_pdfs(invoices, *, workers=1):
-    """Render and store the PDFs of invoices already issued, with `workers` processes (see
-    `core.pdf.html_to_pdfs`). As for one invoice, a failure leaves that invoice issued and
-    without a file, and is logged. Returns how many PDFs were stored."""
-    from .pdf import render_invoice_pdfs, save_invoice_pdf
+    """Render and store the PDFs of invoices already issued, with `workers` processes. As
+    for one invoice, a failure leaves that invoice issued and without a file, and is logged.
+    Returns how many PDFs were stored."""
+    from .pdf import InvoicePDFs
+
+    with InvoicePDFs(workers) as pdfs:
+        for invoice in invoices:
+            pdfs.add(invoice)
+        return _store_rendered_invoice_pdfs(pdfs.finish())
+
+
+def _store_rendered_invoice_pdfs(results):
+    from .pdf import save_invoice_pdf
 
     stored = 0
-    for invoice, result in zip(invoices, render_invoice_pdfs(invoices, workers), strict=True):
+    for invoice, result in results:
         if isinstance(result, Exception):
             logger.error("The PDF of invoice %s could not be rendered: %s", invoice.number, result)
             continue
@@ -537,21 +546,28 @@ def store_issued_invoice_pdfs(invoices, *, workers=1):
 
 def issue_invoices(invoices, *, by=None, issue_date=None, workers=1, notify=True):
     """Issue many drafts (a month's invoicing): each as `issue_invoice` does, numbered in
-    their order, each committed on its own; then their PDFs are rendered all together, by
-    `workers` processes, and only then are the guardians emailed.
+    their order, each committed on its own; their PDFs are rendered meanwhile by `workers`
+    processes, each once its number is committed, and stored once all are issued; only then
+    are the guardians emailed.
 
     Returns `(issued, refused)`: the issued invoices, and `(draft, BillingError)` for each
     draft that could not be issued (it stays a draft without a number).
     """
+    from .pdf import InvoicePDFs
+
     issued, refused = [], []
-    for invoice in invoices:
-        try:
-            issued.append(
-                issue_invoice(invoice, by=by, issue_date=issue_date, render_pdf=False, notify=False)
-            )
-        except BillingError as error:
-            refused.append((invoice, error))
-    store_issued_invoice_pdfs(issued, workers=workers)
+    with InvoicePDFs(workers) as pdfs:
+        for invoice in invoices:
+            try:
+                invoice = issue_invoice(
+                    invoice, by=by, issue_date=issue_date, render_pdf=False, notify=False
+                )
+            except BillingError as error:
+                refused.append((invoice, error))
+                continue
+            issued.append(invoice)
+            pdfs.add(invoice)
+        _store_rendered_invoice_pdfs(pdfs.finish())
     if notify:
         for invoice in issued:
             transaction.on_commit(functools.partial(_notify_invoice, invoice.pk))
