@@ -161,6 +161,12 @@ def print_report(results, args):
             f"{issue['cpu_ms_each']:>12.1f} {issue['pdf_share']:>13.0%}  "
             f"{'ok' if issue['per_second'] >= TARGET_INVOICES_PER_SECOND else 'MISSED'}"
         )
+    for result in results:
+        issue = result["issue"]
+        print(
+            f"  {result['database']}: from the CPU times, about "
+            f"{issue['idle_per_second']:.0f} invoices/s on an idle {os.cpu_count()}-core machine"
+        )
     print()
     if missed:
         print("Above the account page target: " + ", ".join(missed) + ".")

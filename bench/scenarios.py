@@ -277,6 +277,9 @@ def issue_many(structure, count, workers):
         # The PDF processes do nothing else: their share of all the CPU time used.
         "pdf_share": children / (own + children),
         "cpu_ms_each": (own + children) * 1000 / count,
+        # On an idle machine the numbering (this process) and the PDFs (the workers) share
+        # the cores: the longer of this process's CPU time and all of it spread over them.
+        "idle_per_second": count / max(own, (own + children) / (os.cpu_count() or 1)),
     }
 
 

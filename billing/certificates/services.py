@@ -698,6 +698,7 @@ class CertificateRenderer:
         if self.workers > 1:
             from core.pdf import fork_pool
 
+            _stylesheet()  # parsed once here, inherited by the workers
             self.pool = fork_pool(self.workers)
 
     def submit(self, certificates):
