@@ -9,6 +9,8 @@ Anything else, remote addresses first, is refused, so a document never reaches t
 What repeats from one document to the next is prepared once per process: the font
 configuration, the stylesheets (`static_stylesheet`), and, for the documents rendered by the
 thousand (invoices, yearly certificates), a short user-agent stylesheet (`lean=True`).
+Documents rendered by the hundred go to worker processes (`fork_pool`, `PDFRenderer`,
+`html_to_pdfs`), each still a document of its own. See docs/performance.md.
 """
 
 import functools
