@@ -556,21 +556,27 @@ def issue_invoices(invoices, *, by=None, issue_date=None, workers=1, notify=True
     from .pdf import InvoicePDFs
 
     issued, refused = [], []
-    with InvoicePDFs(workers) as pdfs:
-        for invoice in invoices:
+    try:
+        with InvoicePDFs(workers) as pdfs:
             try:
-                invoice = issue_invoice(
-                    invoice, by=by, issue_date=issue_date, render_pdf=False, notify=False
-                )
-            except BillingError as error:
-                refused.append((invoice, error))
-                continue
-            issued.append(invoice)
-            pdfs.add(invoice)
-        _store_rendered_invoice_pdfs(pdfs.finish())
-    if notify:
-        for invoice in issued:
-            transaction.on_commit(functools.partial(_notify_invoice, invoice.pk))
+                for invoice in invoices:
+                    try:
+                        invoice = issue_invoice(
+                            invoice, by=by, issue_date=issue_date, render_pdf=False, notify=False
+                        )
+                    except BillingError as error:
+                        refused.append((invoice, error))
+                        continue
+                    issued.append(invoice)
+                    pdfs.add(invoice)
+            finally:
+                # Whatever stopped the run, the invoices it issued get their PDF and email,
+                # as each did when issued one by one.
+                _store_rendered_invoice_pdfs(pdfs.finish())
+    finally:
+        if notify:
+            for invoice in issued:
+                transaction.on_commit(functools.partial(_notify_invoice, invoice.pk))
     return issued, refused
 
 

@@ -232,3 +232,27 @@ def test_a_batch_invoice_that_cannot_be_issued_or_rendered_leaves_the_others(
     martin_invoice.refresh_from_db()
     _reader, text = read_pdf(martin_invoice)
     assert "Facture 2L2012/0003EN" in text and "8,00 €" in text
+
+
+def test_a_batch_stopped_by_an_unexpected_error_keeps_the_pdfs_of_what_it_issued(
+    brax, family, monkeypatch
+):
+    from tests.factories.billing import draft_invoice
+
+    real_issue = services.issue_invoice
+    drafts = [draft_invoice(family, line("12.00")), draft_invoice(family, line("8.00"))]
+
+    def issue_then_fail(invoice, **kwargs):
+        if invoice.pk == drafts[1].pk:
+            raise RuntimeError("database gone")
+        return real_issue(invoice, **kwargs)
+
+    monkeypatch.setattr(services, "issue_invoice", issue_then_fail)
+    with pytest.raises(RuntimeError, match="database gone"):
+        services.issue_invoices(drafts, issue_date=MARCH, workers=2, notify=False)
+
+    first = family.invoices.get(pk=drafts[0].pk)
+    assert first.number == "2L2012/0001EN"
+    _reader, text = read_pdf(first)
+    assert "Facture 2L2012/0001EN" in text and "12,00 €" in text
+    assert family.invoices.get(pk=drafts[1].pk).is_draft
