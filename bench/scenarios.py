@@ -1,5 +1,7 @@
 """The measured scenarios, run by bench/run.py once Django is set up on the database measured."""
 
+import os
+import resource
 import statistics
 import time
 from datetime import date, timedelta
@@ -11,11 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 import billing.ledger.pdf
-from billing.ledger.services import LineData, create_draft_invoice, issue_invoice
-from billing.models import Category, LedgerEntry
+from billing.ledger.services import LineData, create_draft_invoice, issue_invoice, issue_invoices
+from billing.models import Category, DocumentStatus, Invoice, LedgerEntry
 from parents.models import Association, Child, Family, Guardian, Structure, User
 
 HISTORY_SIZES = (20, 200, 2000)
+ISSUE_ROUND = 100  # invoices issued together, one per family, as in a month's invoicing
 WARM_UP = 3
 
 
@@ -231,36 +234,52 @@ def stored_pdf(structure, requests):
     return {**figures, "size_kb": size_kb, "renders": render.calls}
 
 
-def issue_many(structure, count):
-    families = [make_family(structure, f"I{n:03d}")[:2] for n in range(100)]
-    render = Counting(billing.ledger.pdf.render_pdf)
-    billing.ledger.pdf.render_pdf = render
-    started, cpu_started = time.perf_counter(), time.process_time()
-    try:
-        for n in range(count):
-            family, child = families[n % len(families)]
-            day = date(2026, 1, 7) + timedelta(days=7 * (n // len(families)))
-            draft = create_draft_invoice(family, invoice_lines(child, day))
-            issue_invoice(draft, issue_date=day + timedelta(days=28), render_pdf=True, notify=False)
-            if (n + 1) % 100 == 0:
-                elapsed = time.perf_counter() - started
-                print(
-                    f"   issued {n + 1:>5,}/{count:,} invoices, {elapsed:.1f} s "
-                    f"({(n + 1) / elapsed:.1f}/s)",
-                    flush=True,
-                )
-    finally:
-        billing.ledger.pdf.render_pdf = render.function
+def cpu_seconds():
+    """CPU seconds of this process, and of its finished children (the PDF workers)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def issue_many(structure, count, workers):
+    """A month's invoicing, as `reservations.services.invoice_month(..., issue=True)` and
+    `invoice_bookings --issue` do it: the drafts (`create_draft_invoice`), then
+    `issue_invoices`, which numbers them one by one while `workers` processes render their
+    PDFs. Each round is one invoice for each of 100 families."""
+    families = [make_family(structure, f"I{n:03d}")[:2] for n in range(ISSUE_ROUND)]
+    started, cpu_started = time.perf_counter(), cpu_seconds()
+    for first in range(0, count, ISSUE_ROUND):
+        day = date(2026, 1, 7) + timedelta(days=7 * (first // ISSUE_ROUND))
+        drafts = [
+            create_draft_invoice(family, invoice_lines(child, day))
+            for family, child in families[: min(ISSUE_ROUND, count - first)]
+        ]
+        issued, refused = issue_invoices(
+            drafts, issue_date=day + timedelta(days=28), workers=workers, notify=False
+        )
+        assert len(issued) == len(drafts) and not refused, refused
+        elapsed = time.perf_counter() - started
+        done = first + len(drafts)
+        rate = done / elapsed
+        print(f"   issued {done:>5,}/{count:,}, {elapsed:.1f} s ({rate:.1f}/s)", flush=True)
     seconds = time.perf_counter() - started
-    cpu_seconds = time.process_time() - cpu_started
-    assert render.calls == count
+    own, children = (now - then for now, then in zip(cpu_seconds(), cpu_started, strict=True))
+    missing = Invoice.objects.filter(status=DocumentStatus.ISSUED, pdf="").count()
+    assert missing == 0, f"{missing} issued invoices without their PDF"
     return {
         "count": count,
+        "workers": workers,
         "seconds": seconds,
         "per_second": count / seconds,
         "ms_each": seconds * 1000 / count,
-        "pdf_share": render.seconds / seconds,
-        "cpu_ms_each": cpu_seconds * 1000 / count,
+        # The PDF processes do nothing else: their share of all the CPU time used.
+        "pdf_share": children / (own + children),
+        "cpu_ms_each": (own + children) * 1000 / count,
+        # On an idle machine the numbering (this process) and the PDFs (the workers) share
+        # the cores: the longer of this process's CPU time and all of it spread over them.
+        "idle_per_second": count / max(own, (own + children) / (os.cpu_count() or 1)),
     }
 
 
@@ -274,6 +293,6 @@ def run_all(database, *, invoices, requests, started):
     step("stored PDF")
     pdf = stored_pdf(structure, requests)
     step(f"issuing {invoices:,} invoices with their PDF")
-    issue = issue_many(structure, invoices)
+    issue = issue_many(structure, invoices, workers=os.cpu_count() or 1)
     step("done")
     return {"database": database, "account": account, "pdf": pdf, "issue": issue}

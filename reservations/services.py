@@ -914,13 +914,16 @@ def bracket_for(day, quotients, brackets):
     return chosen
 
 
-def invoice_month(structure, year, month, *, by=None, issue=False):
+def invoice_month(structure, year, month, *, by=None, issue=False, pdf_workers=1):
     """Turn a month's bookings into one draft invoice per family (issued if `issue`).
 
     Lines go per child, unit and category (a unit with a meal gives a care line and a meal
     line), priced by the family's bracket on each day. Idempotent: invoiced bookings are
     marked, so a second run creates nothing; bookings added since get a supplementary
     invoice. A family whose prices are missing is reported and skipped.
+
+    Issued invoices are numbered one after another, then their PDFs are rendered together
+    by `pdf_workers` processes (`billing.issue_invoices`), then the families are emailed.
     """
     start, end = month_bounds(year, month)
     run = InvoiceRun()
@@ -929,13 +932,14 @@ def invoice_month(structure, year, month, *, by=None, issue=False):
     for family in Family.objects.filter(pk__in=family_ids).order_by("name", "reference"):
         try:
             invoice = invoice_family_month(family, start, end, by=by, brackets=brackets)
-            if invoice is None:
-                continue
-            run.created.append(invoice)
-            if issue:
-                run.issued.append(billing.issue_invoice(invoice, by=by))
         except (BookingError, billing.BillingError) as error:
             run.errors.append((family, " ".join(error.messages)))
+            continue
+        if invoice is not None:
+            run.created.append(invoice)
+    if issue and run.created:
+        run.issued, refused = billing.issue_invoices(run.created, by=by, workers=pdf_workers)
+        run.errors += [(draft.family, " ".join(error.messages)) for draft, error in refused]
     if run.created:
         log(
             instance=structure,

@@ -132,6 +132,7 @@ def cluster_env():
         WORKER_INTERVAL="1",
         SCHEDULER_INTERVAL="3",
         CERTIFICATE_PDF_WORKERS="1",
+        INVOICE_PDF_WORKERS="1",
     )
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(STATE), **env}
 

@@ -17,7 +17,6 @@ Every write runs in `transaction.atomic()` and leaves audit entries.
 import functools
 import logging
 import mimetypes
-import multiprocessing
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -618,7 +617,15 @@ def _job(certificate):
         "year": certificate.year,
         "replaces": replaces,
         "issued_on": timezone.localdate(certificate.created_at).isoformat(),
-        "content": certificate.content,
+        # The PDF prints no payment row: a year of them is left out of what is sent to the
+        # workers (pickled in the parent, unpickled in a worker, for each certificate).
+        "content": {
+            **certificate.content,
+            "children": [
+                {name: value for name, value in child.items() if name != "rows"}
+                for child in certificate.content["children"]
+            ],
+        },
     }
 
 
@@ -689,11 +696,10 @@ class CertificateRenderer:
         self.pending = []
         self.submitted = set()
         if self.workers > 1:
-            # Forked children must not share the parent's database sockets; inside a
-            # transaction (a test) they stay open and the children simply never use them.
-            if not any(connection.in_atomic_block for connection in connections.all()):
-                connections.close_all()
-            self.pool = multiprocessing.get_context("fork").Pool(self.workers)
+            from core.pdf import fork_pool
+
+            _stylesheet()  # parsed once here, inherited by the workers
+            self.pool = fork_pool(self.workers)
 
     def submit(self, certificates):
         """Queue PDFs to render; a certificate already queued by this renderer is skipped."""

@@ -5,6 +5,7 @@ family's balance are serialised), validates, writes, and leaves an audit entry. 
 admin, imports, webhooks and commands call these functions and nothing else.
 """
 
+import functools
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -486,6 +487,10 @@ def issue_invoice(invoice, *, by=None, issue_date=None, number=None, render_pdf=
     return invoice
 
 
+# Invoices whose missing PDF is rendered together by `store_missing_invoice_pdfs`.
+MISSING_PDFS_BATCH = 200
+
+
 def _store_issued_invoice_pdf(invoice):
     """Render and store the PDF of an invoice already issued. A failure leaves the invoice
     issued (its number is taken) and is logged; the download then answers 404 and logs the
@@ -497,6 +502,10 @@ def _store_issued_invoice_pdf(invoice):
     except Exception:  # noqa: BLE001 - the invoice is issued whatever the renderer raises
         logger.exception("The PDF of invoice %s could not be rendered", invoice.number)
         return
+    _record_invoice_pdf(invoice)
+
+
+def _record_invoice_pdf(invoice):
     invoice._service_write = True
     try:
         with transaction.atomic():
@@ -505,16 +514,89 @@ def _store_issued_invoice_pdf(invoice):
         invoice._service_write = False
 
 
-def store_missing_invoice_pdfs(structure=None):
+def store_issued_invoice_pdfs(invoices, *, workers=1):
+    """Render and store the PDFs of invoices already issued, with `workers` processes. As
+    for one invoice, a failure leaves that invoice issued and without a file, and is logged.
+    Returns how many PDFs were stored."""
+    from .pdf import InvoicePDFs
+
+    with InvoicePDFs(workers) as pdfs:
+        for invoice in invoices:
+            pdfs.add(invoice)
+        return _store_rendered_invoice_pdfs(pdfs.finish())
+
+
+def _store_rendered_invoice_pdfs(results):
+    from .pdf import save_invoice_pdf
+
+    stored = 0
+    for invoice, result in results:
+        if isinstance(result, Exception):
+            logger.error("The PDF of invoice %s could not be rendered: %s", invoice.number, result)
+            continue
+        try:
+            save_invoice_pdf(invoice, result)
+        except Exception:  # noqa: BLE001 - the invoice is issued whatever the storage raises
+            logger.exception("The PDF of invoice %s could not be stored", invoice.number)
+            continue
+        _record_invoice_pdf(invoice)
+        stored += 1
+    return stored
+
+
+def issue_invoices(invoices, *, by=None, issue_date=None, workers=1, notify=True):
+    """Issue many drafts (a month's invoicing): each as `issue_invoice` does, numbered in
+    their order, each committed on its own; their PDFs are rendered meanwhile by `workers`
+    processes, each once its number is committed, and stored once all are issued; only then
+    are the guardians emailed.
+
+    Returns `(issued, refused)`: the issued invoices, and `(draft, BillingError)` for each
+    draft that could not be issued (it stays a draft without a number).
+    """
+    from .pdf import InvoicePDFs
+
+    issued, refused = [], []
+    try:
+        with InvoicePDFs(workers) as pdfs:
+            try:
+                for invoice in invoices:
+                    try:
+                        invoice = issue_invoice(
+                            invoice, by=by, issue_date=issue_date, render_pdf=False, notify=False
+                        )
+                    except BillingError as error:
+                        refused.append((invoice, error))
+                        continue
+                    issued.append(invoice)
+                    pdfs.add(invoice)
+            finally:
+                # Whatever stopped the run, the invoices it issued get their PDF and email,
+                # as each did when issued one by one.
+                _store_rendered_invoice_pdfs(pdfs.finish())
+    finally:
+        if notify:
+            for invoice in issued:
+                transaction.on_commit(functools.partial(_notify_invoice, invoice.pk))
+    return issued, refused
+
+
+def store_missing_invoice_pdfs(structure=None, *, workers=1):
     """Render the PDF of every issued invoice that has none (a renderer failure after the
     number was committed). Idempotent; returns how many were rendered."""
     missing = Invoice.objects.filter(status=DocumentStatus.ISSUED, pdf="")
     if structure is not None:
         missing = missing.filter(structure=structure)
+    # Read by slices of ids: forking the rendering processes closes the database connection,
+    # which a cursor left open across the renders would not survive.
+    ids = list(missing.order_by("pk").values_list("pk", flat=True))
     rendered = 0
-    for invoice in missing.select_related("family", "structure").iterator():
-        _store_issued_invoice_pdf(invoice)
-        rendered += bool(invoice.pdf)
+    for start in range(0, len(ids), MISSING_PDFS_BATCH):
+        batch = list(
+            Invoice.objects.filter(pk__in=ids[start : start + MISSING_PDFS_BATCH])
+            .select_related("family", "structure__association")
+            .order_by("pk")
+        )
+        rendered += store_issued_invoice_pdfs(batch, workers=workers)
     return rendered
 
 

@@ -62,6 +62,9 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.
 INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks_db"]  # noqa: F405
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 CERTIFICATE_PDF_WORKERS = int(os.environ.get("CERTIFICATE_PDF_WORKERS", os.cpu_count() or 1))
+# Processes rendering the PDFs of a month's invoices issued by `invoice_bookings --issue` and
+# of `store_missing_invoice_pdfs` (the admin's "Invoice the month" renders in its own process).
+INVOICE_PDF_WORKERS = int(os.environ.get("INVOICE_PDF_WORKERS", os.cpu_count() or 1))
 
 STORAGES = {
     **STORAGES,  # noqa: F405

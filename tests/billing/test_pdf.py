@@ -149,3 +149,110 @@ def test_a_renderer_failure_leaves_the_invoice_issued_and_its_pdf_can_be_made_la
     assert "Facture 2L2012/0001EN" in text
     call_command("store_missing_invoice_pdfs", stdout=out)
     assert "0 invoice PDF(s) rendered." in out.getvalue()
+
+
+def test_invoices_issued_together_each_get_their_own_pdf(brax, family, mailoutbox):
+    """A month's invoicing numbers the drafts one after another, then renders their PDFs
+    together in worker processes: each stays its own document, counting its own pages."""
+    from tests.factories.billing import draft_invoice
+    from tests.factories.parents import FamilyFactory, GuardianFactory
+
+    families = [family]
+    for name in ("MARTIN", "SIMON"):
+        other = FamilyFactory(structure=brax, name=name, reference=f"{name[:3]}001")
+        GuardianFactory(family=other, email=f"{name.lower()}@example.org")
+        families.append(other)
+    drafts = [
+        draft_invoice(each, line(f"{10 + n}.50", label=f"Mercredi {each.name}"))
+        for n, each in enumerate(families)
+    ]
+
+    issued, refused = services.issue_invoices(drafts, issue_date=MARCH, workers=2, notify=False)
+
+    assert refused == []
+    assert [invoice.number for invoice in issued] == [
+        "2L2012/0001EN",
+        "2L2012/0002EN",
+        "2L2012/0003EN",
+    ]
+    for n, invoice in enumerate(issued):
+        invoice.refresh_from_db()
+        reader, text = read_pdf(invoice)
+        assert len(reader.pages) == 1
+        assert f"Facture {invoice.number}" in text
+        assert f"Mercredi {families[n].name}" in text
+        assert f"{10 + n},50 €" in text
+        assert "1 / 1" in text
+        assert reader.metadata.title == f"Facture {invoice.number}"
+        assert reader.trailer["/Root"]["/Lang"] == "fr"
+        assert "/StructTreeRoot" in reader.trailer["/Root"]
+    assert mailoutbox == []
+
+
+def test_a_batch_invoice_that_cannot_be_issued_or_rendered_leaves_the_others(
+    brax, family, monkeypatch, django_capture_on_commit_callbacks, mailoutbox
+):
+    from billing.ledger import pdf
+    from tests.factories.billing import draft_invoice
+    from tests.factories.parents import FamilyFactory, GuardianFactory
+
+    martin = FamilyFactory(structure=brax, name="MARTIN", reference="MAR001")
+    GuardianFactory(family=martin, email="martin@example.org")
+    GuardianFactory(family=family, email="dupont@example.org")
+    already = issued_invoice(family, line("5.00"), issue_date=MARCH, render_pdf=True)
+    drafts = [draft_invoice(family, line("12.00")), already, draft_invoice(martin, line("8.00"))]
+    real_context = pdf.invoice_context
+
+    def context_failing_for_martin(invoice):
+        if invoice.family_id == martin.pk:
+            raise OSError("no space left on device")
+        return real_context(invoice)
+
+    monkeypatch.setattr(pdf, "invoice_context", context_failing_for_martin)
+    with django_capture_on_commit_callbacks(execute=True):
+        issued, refused = services.issue_invoices(drafts, issue_date=MARCH, workers=2)
+
+    assert [invoice.number for invoice in issued] == ["2L2012/0002EN", "2L2012/0003EN"]
+    assert [(invoice, str(error.messages[0])) for invoice, error in refused] == [
+        (already, "Cette facture est déjà émise.")
+    ]
+    dupont_invoice, martin_invoice = issued
+    dupont_invoice.refresh_from_db()
+    martin_invoice.refresh_from_db()
+    assert read_pdf(dupont_invoice)[1].count("12,00 €") >= 1
+    assert not martin_invoice.pdf  # issued all the same, its number taken
+    # Each family is told of its invoice, once the PDFs are done.
+    assert sorted(message.to[0] for message in mailoutbox) == [
+        "dupont@example.org",
+        "martin@example.org",
+    ]
+
+    monkeypatch.setattr(pdf, "invoice_context", real_context)
+    assert services.store_missing_invoice_pdfs(workers=2) == 1
+    martin_invoice.refresh_from_db()
+    _reader, text = read_pdf(martin_invoice)
+    assert "Facture 2L2012/0003EN" in text and "8,00 €" in text
+
+
+def test_a_batch_stopped_by_an_unexpected_error_keeps_the_pdfs_of_what_it_issued(
+    brax, family, monkeypatch
+):
+    from tests.factories.billing import draft_invoice
+
+    real_issue = services.issue_invoice
+    drafts = [draft_invoice(family, line("12.00")), draft_invoice(family, line("8.00"))]
+
+    def issue_then_fail(invoice, **kwargs):
+        if invoice.pk == drafts[1].pk:
+            raise RuntimeError("database gone")
+        return real_issue(invoice, **kwargs)
+
+    monkeypatch.setattr(services, "issue_invoice", issue_then_fail)
+    with pytest.raises(RuntimeError, match="database gone"):
+        services.issue_invoices(drafts, issue_date=MARCH, workers=2, notify=False)
+
+    first = family.invoices.get(pk=drafts[0].pk)
+    assert first.number == "2L2012/0001EN"
+    _reader, text = read_pdf(first)
+    assert "Facture 2L2012/0001EN" in text and "12,00 €" in text
+    assert family.invoices.get(pk=drafts[1].pk).is_draft

@@ -152,3 +152,47 @@ def test_a_stylesheet_of_the_static_files_is_parsed_once():
     from core.pdf import static_stylesheet
 
     assert static_stylesheet("billing/pdf.css") is static_stylesheet("billing/pdf.css")
+
+
+def test_the_faster_weasyprint_functions_answer_as_the_originals():
+    """`core.pdf` replaces three functions WeasyPrint calls thousands of times a page."""
+    import zlib
+
+    import pydyf
+    import tinycss2
+    from weasyprint.css import computed_values, functions
+    from weasyprint.layout import percent
+
+    from core import pdf
+
+    assert computed_values.parse_color is pdf.parse_color
+    assert percent.check_math is pdf.check_math
+    for text in ("currentcolor", "#333", "#111111", "black", "transparent", "nonsense"):
+        for schemes in (None, "normal"):
+            expected, got = pdf._WEASYPRINT_COLOR(text, schemes), pdf.parse_color(text, schemes)
+            assert repr(got) == repr(expected)
+    assert pdf.parse_color("#333") is pdf.parse_color("#333")  # parsed once
+    token = tinycss2.parse_one_component_value("calc(100% - 113mm)")
+    assert pdf.check_math(token) is functions.check_math(token) is True
+    for value in (tinycss2.parse_one_component_value("12mm"), "auto", None):
+        assert pdf.check_math(value) is pdf._WEASYPRINT_CHECK_MATH(value) is None
+    stream = pydyf.Stream([b"BT /F1 12 Tf (Attestation) Tj ET"] * 50, compress=True)
+    data = stream.data
+    compressed = data[data.index(b"stream\n") + 7 : data.rindex(b"\nendstream")]
+    assert zlib.decompress(compressed) == b"\n".join([b"BT /F1 12 Tf (Attestation) Tj ET"] * 50)
+
+
+def test_many_documents_are_rendered_by_worker_processes_in_their_order():
+    from core.pdf import RenderingFailed, html_to_pdfs
+
+    documents = [
+        (f'<html lang="fr"><title>N{n}</title><p>Document {n}</p></html>', [], True)
+        for n in range(3)
+    ]
+    documents.insert(1, ("<p>Sans feuille</p>", ["billing/no-such-sheet.css"], True))
+
+    results = html_to_pdfs(documents, workers=2)
+
+    assert isinstance(results[1], RenderingFailed)
+    texts = [PdfReader(io.BytesIO(results[n])).pages[0].extract_text() for n in (0, 2, 3)]
+    assert texts == ["Document 0", "Document 1", "Document 2"]

@@ -388,3 +388,29 @@ def test_the_command_can_issue_the_invoices(booked, structure, capsys):
     call_command("invoice_bookings", "2026-11", "--issue")
     assert "3 invoice(s) created, 3 issued" in capsys.readouterr().out
     assert Invoice.objects.filter(status=DocumentStatus.ISSUED).count() == 3
+
+
+def test_a_month_issued_at_once_gives_each_family_its_numbered_invoice_and_pdf(
+    booked, structure, family, neighbours
+):
+    import io
+
+    from pypdf import PdfReader
+
+    run = services.invoice_month(structure, 2026, 11, issue=True, pdf_workers=2)
+
+    assert run.errors == []
+    assert [invoice.number for invoice in run.issued] == sorted(
+        invoice.number for invoice in run.issued
+    )
+    totals = {invoice.family: invoice.total for invoice in run.issued}
+    assert (totals[family], totals[neighbours]) == (Decimal("68.10"), Decimal("22.60"))
+    for invoice in run.issued:
+        invoice.refresh_from_db()
+        with invoice.pdf.open("rb") as stored:
+            reader = PdfReader(io.BytesIO(stored.read()))
+        text = " ".join(reader.pages[0].extract_text().split())
+        assert len(reader.pages) == 1
+        assert f"Facture {invoice.number}" in text
+        assert f"{invoice.total}".replace(".", ",") + " €" in text
+        assert "1 / 1" in text

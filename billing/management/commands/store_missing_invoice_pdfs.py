@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from billing.ledger.services import store_missing_invoice_pdfs
@@ -10,5 +11,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        rendered = store_missing_invoice_pdfs()
+        rendered = store_missing_invoice_pdfs(workers=getattr(settings, "INVOICE_PDF_WORKERS", 1))
         self.stdout.write(f"{rendered} invoice PDF(s) rendered.")

@@ -1,5 +1,6 @@
 import re
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from parents.models import Structure
@@ -31,7 +32,13 @@ class Command(BaseCommand):
                 raise CommandError(f"No structure with the slug {structure!r}.")
         failed = False
         for item in structures:
-            run = invoice_month(item, year, number, issue=issue)
+            run = invoice_month(
+                item,
+                year,
+                number,
+                issue=issue,
+                pdf_workers=getattr(settings, "INVOICE_PDF_WORKERS", 1),
+            )
             self.stdout.write(
                 f"{item.name}: {len(run.created)} invoice(s) created"
                 + (f", {len(run.issued)} issued" if issue else "")
