@@ -89,11 +89,12 @@ def build(families, documents):
     Invoice = apps.get_model("billing", "Invoice")
     Payment = apps.get_model("billing", "Payment")
     LedgerEntry = apps.get_model("billing", "LedgerEntry")
+    FamilyBalance = apps.get_model("billing", "FamilyBalance")
 
     structure = Structure.objects.get(slug="brax")
     password = User.objects.get(username="parent.demo").password
     tables = [m._meta.db_table for m in (Family, Guardian, Child, User, Invoice, Payment)]
-    tables.append(LedgerEntry._meta.db_table)
+    tables += [LedgerEntry._meta.db_table, FamilyBalance._meta.db_table]
     started = time.perf_counter()
 
     def step(label):
@@ -186,6 +187,15 @@ def build(families, documents):
             "ON f.id = p.family_id WHERE f.reference LIKE 'S%%'",
         )
         step(f"{2 * families * documents:,} account rows")
+        # The balances the ledger services keep beside the journal rows they write.
+        insert_select(
+            cursor,
+            FamilyBalance,
+            ["family", "balance"],
+            f'SELECT l.family_id, SUM(l.debit) - SUM(l.credit) FROM "{LedgerEntry._meta.db_table}" '
+            f'l JOIN "{Family._meta.db_table}" f ON f.id = l.family_id '
+            "WHERE f.reference LIKE 'S%%' GROUP BY l.family_id",
+        )
         for table in tables:
             cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER ALL')
     with connection.cursor() as cursor:
@@ -256,15 +266,22 @@ def admin_pages(director, family):
         ("families", f"?q={family.reference}"),
         ("families", f"?structure={structure}"),
         ("families", "?ordering=-guardian_count"),
+        ("families", "?ordering=-reference"),
+        ("families", "?ordering=structure"),
         ("guardians", ""),
         ("guardians", f"?q={guardian.last_name}"),
         ("guardians", f"?q={guardian.email}"),
         ("guardians", f"?family={family.pk}"),
         ("guardians", f"?structure={structure}"),
+        ("guardians", "?ordering=email"),
+        ("guardians", "?ordering=family"),
+        ("guardians", "?ordering=-invited_at"),
         ("children", ""),
         ("children", f"?q={family.reference}"),
         ("children", f"?family={family.pk}"),
         ("children", f"?structure={structure}"),
+        ("children", "?ordering=-birth_date"),
+        ("children", "?ordering=family"),
         ("invoices", ""),
         ("invoices", f"?q={invoice.number}"),
         ("invoices", f"?q={family.name}"),
@@ -274,6 +291,10 @@ def admin_pages(director, family):
         ("invoices", f"?structure={structure}"),
         ("invoices", "?issue_date_after=2026-01-01&issue_date_before=2026-03-31"),
         ("invoices", "?ordering=-total"),
+        ("invoices", "?ordering=number"),
+        ("invoices", "?ordering=status"),
+        ("invoices", "?ordering=family"),
+        ("invoices", "?ordering=issue_date"),
         ("credit_notes", ""),
         ("credit_notes", f"?q={family.name}"),
         ("credit_notes", f"?family={family.pk}"),
@@ -288,6 +309,11 @@ def admin_pages(director, family):
         ("payments", "?needs_review=true"),
         ("payments", "?date_after=2026-01-01&date_before=2026-01-31"),
         ("payments", "?ordering=-amount"),
+        ("payments", "?ordering=method"),
+        ("payments", "?ordering=family"),
+        ("payments", "?ordering=recorded_by"),
+        ("payments", "?ordering=-needs_review"),
+        ("payments", "?ordering=date"),
         ("payment_attempts", ""),
         ("payment_attempts", f"?q={family.name}"),
         ("payment_attempts", f"?family={family.pk}"),
@@ -296,6 +322,7 @@ def admin_pages(director, family):
         ("billing_statements", ""),
         ("billing_statements", f"?q={family.name}"),
         ("billing_statements", "?ordering=-balance"),
+        ("billing_statements", "?ordering=-name"),
         ("payment_reminders", ""),
         ("direct_debit", ""),
         ("direct_debit", "?status=active"),
@@ -310,10 +337,12 @@ def admin_pages(director, family):
         ("family_file_settings", ""),
         ("family_file_quotients", ""),
         ("family_file_quotients", f"?q={family.name}"),
+        ("family_file_quotients", "?ordering=family"),
         ("reservation_attendance", ""),
         ("reservation_dashboard", ""),
         ("reservation_on_behalf", ""),
         ("reservation_on_behalf", f"?q={family.name}"),
+        ("reservation_on_behalf", "?ordering=-name"),
         ("reservation_absences", ""),
         ("reservation_invoicing", ""),
         ("reservation_periods", ""),
