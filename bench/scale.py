@@ -11,9 +11,11 @@ twice as many account rows: by default 100,000 families, 2.5 M invoices, 2.5 M p
 that the build takes minutes.
 
 Then, in this process (the Django test client, no HTTP), it measures the account page of a
-family and every admin list, search and filter the demo director uses: median time over
-`--requests` requests, CPU time of this process, SQL queries and the weight of the HTML.
-Targets: account page under 20 ms; each admin page under 300 ms and 250 KB.
+family and every admin list, search, filter and sort the demo director uses (and the admin's
+home page): median time over `--requests` requests, CPU time of this process, SQL queries
+and the weight of the HTML. A page whose first load takes over 10 s is not loaded again:
+that load is its figure. Targets: account page under 20 ms; each admin page under 300 ms
+and 250 KB.
 """
 
 import sys
@@ -246,7 +248,7 @@ def measure(client, url, requests):
 
 
 def admin_pages(director, family):
-    """Every list the director has, with its searches and filters: (label, URL)."""
+    """Every list the director has, with its searches, filters and sorts: (label, URL)."""
     from django.urls import NoReverseMatch, reverse
 
     from billing.models import Invoice, Payment
@@ -357,6 +359,15 @@ def admin_pages(director, family):
         ("reservation_brackets", ""),
         ("reservation_age_groups", ""),
         ("wagtailadmin_reports:site_history", ""),
+        # The forms of every day, with their choices of families, guardians and children.
+        ("payments:add", ""),
+        ("payments:add", f"?family={family.pk}"),
+        ("invoices:add", ""),
+        ("invoices:add", f"?family={family.pk}"),
+        ("guardians:add", ""),
+        ("children:add", ""),
+        ("family_file_quotients:add", ""),
+        ("direct_debit:paper", ""),
     ]
     pages = []
     for name, query in dict.fromkeys(wanted):

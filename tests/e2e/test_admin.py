@@ -74,3 +74,32 @@ def test_an_unreadable_date_stays_and_is_refused(page, live_server, demo_data):
     page.locator('input[name="lines-0-quantity"]').press("Enter")
     expect(page.get_by_text("Saisissez une date valide.")).to_be_visible()
     assert not Invoice.objects.exists()
+
+
+def test_a_guardian_is_added_to_a_family_found_in_the_chooser(
+    page, live_server, demo_data, browser_problems
+):
+    """The add forms choose the family in the family chooser (a search in a modal), not in a
+    list of every family."""
+    from parents.models import Family, Guardian
+
+    dupont = Family.objects.get(reference="DUP001")
+    Family.objects.create(structure=dupont.structure, name="MARTIN", reference="MAR9")
+    director_login(page, live_server)
+    page.goto(live_server.url + "/admin/guardians/new/")
+    page.get_by_role("button", name="Choisir une famille").click()
+    modal = page.locator(".modal-content")
+    modal.get_by_label("Terme de recherche").fill("MARTIN")
+    martin = modal.get_by_role("link", name="MARTIN (MAR9)")
+    expect(martin).to_have_count(1)
+    martin.click()
+    expect(page.locator("#id_family-title")).to_have_text("MARTIN (MAR9)")
+    page.locator('select[name="civility"]').select_option(index=1)
+    page.locator('input[name="first_name"]').fill("Hugo")
+    page.locator('input[name="last_name"]').fill("MARTIN")
+    page.get_by_role("button", name="Créer").click()
+    expect(page.get_by_text("MARTIN", exact=False).first).to_be_visible()
+    page.wait_for_url("**/admin/guardians/")
+
+    assert Guardian.objects.get(first_name="Hugo").family.name == "MARTIN"
+    assert browser_problems == []
