@@ -256,7 +256,12 @@ def admin_pages(director, family):
 
     guardian = family.guardians.first()
     invoice = Invoice.objects.filter(family=family).order_by("-pk").first()
-    cheque = Payment.objects.filter(family=family).exclude(cheque_number="").first()
+    cheques = Payment.objects.exclude(cheque_number="")
+    # The family's own cheque, or (few payments each) another family's of the structure.
+    cheque = (
+        cheques.filter(family=family).first()
+        or cheques.filter(structure=family.structure_id).order_by("pk").first()
+    )
     period = Period.objects.for_staff(director).order_by("pk").first()
     structure = family.structure_id
     wanted = [
@@ -304,7 +309,7 @@ def admin_pages(director, family):
         ("credit_notes", "?issue_date_after=2026-01-01&issue_date_before=2026-03-31"),
         ("payments", ""),
         ("payments", f"?q={family.name}"),
-        ("payments", f"?q={cheque.cheque_number}"),
+        ("payments", f"?q={cheque.cheque_number if cheque else '9'}"),
         ("payments", f"?family={family.pk}"),
         ("payments", f"?structure={structure}"),
         ("payments", "?method=cheque"),
