@@ -11,9 +11,11 @@ twice as many account rows: by default 100,000 families, 2.5 M invoices, 2.5 M p
 that the build takes minutes.
 
 Then, in this process (the Django test client, no HTTP), it measures the account page of a
-family and every admin list, search and filter the demo director uses: median time over
-`--requests` requests, CPU time of this process, SQL queries and the weight of the HTML.
-Targets: account page under 20 ms; each admin page under 300 ms and 250 KB.
+family and every admin list, search, filter and sort the demo director uses (and the admin's
+home page): median time over `--requests` requests, CPU time of this process, SQL queries
+and the weight of the HTML. A page whose first load takes over 10 s is not loaded again:
+that load is its figure. Targets: account page under 20 ms; each admin page under 300 ms
+and 250 KB.
 """
 
 import sys
@@ -35,6 +37,7 @@ PG_HOST, PG_PORT = "127.0.0.1", 5432
 ACCOUNT_TARGET_MS = 20
 ADMIN_TARGET_MS = 300
 ADMIN_TARGET_KB = 250
+SLOW_SECONDS = 10
 
 
 def postgres_admin(statement):
@@ -88,11 +91,12 @@ def build(families, documents):
     Invoice = apps.get_model("billing", "Invoice")
     Payment = apps.get_model("billing", "Payment")
     LedgerEntry = apps.get_model("billing", "LedgerEntry")
+    FamilyBalance = apps.get_model("billing", "FamilyBalance")
 
     structure = Structure.objects.get(slug="brax")
     password = User.objects.get(username="parent.demo").password
     tables = [m._meta.db_table for m in (Family, Guardian, Child, User, Invoice, Payment)]
-    tables.append(LedgerEntry._meta.db_table)
+    tables += [LedgerEntry._meta.db_table, FamilyBalance._meta.db_table]
     started = time.perf_counter()
 
     def step(label):
@@ -185,6 +189,15 @@ def build(families, documents):
             "ON f.id = p.family_id WHERE f.reference LIKE 'S%%'",
         )
         step(f"{2 * families * documents:,} account rows")
+        # The balances the ledger services keep beside the journal rows they write.
+        insert_select(
+            cursor,
+            FamilyBalance,
+            ["family", "balance"],
+            f'SELECT l.family_id, SUM(l.debit) - SUM(l.credit) FROM "{LedgerEntry._meta.db_table}" '
+            f'l JOIN "{Family._meta.db_table}" f ON f.id = l.family_id '
+            "WHERE f.reference LIKE 'S%%' GROUP BY l.family_id",
+        )
         for table in tables:
             cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER ALL')
     with connection.cursor() as cursor:
@@ -198,83 +211,173 @@ def build(families, documents):
 def measure(client, url, requests):
     from django.db import connection
 
-    started = time.perf_counter()
-    response = client.get(url)  # warms the caches, as a page seen before would
-    if time.perf_counter() - started > 2:
-        requests = 1  # a page this slow is measured once more, not for minutes
+    counted = []
+
+    def count(execute, sql, params, many, context):
+        counted.append(1)
+        return execute(sql, params, many, context)
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    with connection.execute_wrapper(count):
+        response = client.get(url)  # warms the caches, as a page seen before would
+    elapsed = time.perf_counter() - started
+    cpu = (time.process_time() - cpu_started) * 1000
     body = response.content
     if response.status_code != 200:
         return {"status": response.status_code}
-    connection.force_debug_cursor = True
-    connection.queries_log.clear()
-    client.get(url)
-    queries = len(connection.queries_log)
-    connection.force_debug_cursor = False
+    figures = {"status": 200, "queries": len(counted), "kb": len(body) / 1024}
+    if elapsed > SLOW_SECONDS:
+        # A page this slow is not measured again: its first load is the figure.
+        return {**figures, "ms": elapsed * 1000, "cpu_ms": cpu}
+    if elapsed > 2:
+        requests = 1  # nor for minutes
     samples, cpu = [], []
-    for _ in range(requests):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        response = client.get(url)
-        samples.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - cpu_started) * 1000)
-    return {
-        "status": 200,
-        "ms": statistics.median(samples),
-        "cpu_ms": statistics.median(cpu),
-        "queries": queries,
-        "kb": len(body) / 1024,
-    }
+    for number in range(requests):
+        if number == 0:  # the queries of a page seen before
+            counted.clear()
+            wrapper = connection.execute_wrapper(count)
+        else:
+            wrapper = contextlib.nullcontext()
+        with wrapper:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            client.get(url)
+            samples.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - cpu_started) * 1000)
+    figures["queries"] = len(counted)
+    return {**figures, "ms": statistics.median(samples), "cpu_ms": statistics.median(cpu)}
 
 
 def admin_pages(director, family):
-    """Every list the director has, with its searches and filters: (label, URL)."""
+    """Every list the director has, with its searches, filters and sorts: (label, URL)."""
     from django.urls import NoReverseMatch, reverse
 
-    from billing.models import Invoice
+    from billing.models import Invoice, Payment
+    from reservations.models import Period
 
     guardian = family.guardians.first()
     invoice = Invoice.objects.filter(family=family).order_by("-pk").first()
+    cheques = Payment.objects.exclude(cheque_number="")
+    # The family's own cheque, or (few payments each) another family's of the structure.
+    cheque = (
+        cheques.filter(family=family).first()
+        or cheques.filter(structure=family.structure_id).order_by("pk").first()
+    )
+    period = Period.objects.for_staff(director).order_by("pk").first()
     structure = family.structure_id
     wanted = [
+        ("wagtailadmin_home", ""),
+        ("structures", ""),
+        ("structures", "?q=Brax"),
         ("families", ""),
         ("families", f"?q={family.name}"),
         ("families", f"?q={family.reference}"),
         ("families", f"?structure={structure}"),
         ("families", "?ordering=-guardian_count"),
+        ("families", "?ordering=-reference"),
+        ("families", "?ordering=structure"),
         ("guardians", ""),
         ("guardians", f"?q={guardian.last_name}"),
+        ("guardians", f"?q={guardian.email}"),
         ("guardians", f"?family={family.pk}"),
         ("guardians", f"?structure={structure}"),
+        ("guardians", "?ordering=email"),
+        ("guardians", "?ordering=family"),
+        ("guardians", "?ordering=-invited_at"),
         ("children", ""),
         ("children", f"?q={family.reference}"),
         ("children", f"?family={family.pk}"),
+        ("children", f"?structure={structure}"),
+        ("children", "?ordering=-birth_date"),
+        ("children", "?ordering=family"),
         ("invoices", ""),
         ("invoices", f"?q={invoice.number}"),
         ("invoices", f"?q={family.name}"),
         ("invoices", f"?family={family.pk}"),
         ("invoices", "?status=issued"),
+        ("invoices", "?status=draft"),
         ("invoices", f"?structure={structure}"),
         ("invoices", "?issue_date_after=2026-01-01&issue_date_before=2026-03-31"),
+        ("invoices", "?ordering=-total"),
+        ("invoices", "?ordering=number"),
+        ("invoices", "?ordering=status"),
+        ("invoices", "?ordering=family"),
+        ("invoices", "?ordering=issue_date"),
         ("credit_notes", ""),
+        ("credit_notes", f"?q={family.name}"),
         ("credit_notes", f"?family={family.pk}"),
+        ("credit_notes", f"?structure={structure}"),
+        ("credit_notes", "?issue_date_after=2026-01-01&issue_date_before=2026-03-31"),
         ("payments", ""),
         ("payments", f"?q={family.name}"),
+        ("payments", f"?q={cheque.cheque_number if cheque else '9'}"),
         ("payments", f"?family={family.pk}"),
+        ("payments", f"?structure={structure}"),
         ("payments", "?method=cheque"),
         ("payments", "?needs_review=true"),
         ("payments", "?date_after=2026-01-01&date_before=2026-01-31"),
+        ("payments", "?ordering=-amount"),
+        ("payments", "?ordering=method"),
+        ("payments", "?ordering=family"),
+        ("payments", "?ordering=recorded_by"),
+        ("payments", "?ordering=-needs_review"),
+        ("payments", "?ordering=date"),
         ("payment_attempts", ""),
+        ("payment_attempts", f"?q={family.name}"),
         ("payment_attempts", f"?family={family.pk}"),
+        ("payment_attempts", "?status=needs_review"),
+        ("payment_attempts", "?created_at_after=2026-01-01&created_at_before=2026-01-31"),
+        ("billing_statements", ""),
+        ("billing_statements", f"?q={family.name}"),
+        ("billing_statements", "?ordering=-balance"),
+        ("billing_statements", "?ordering=-name"),
+        ("payment_reminders", ""),
+        ("direct_debit", ""),
+        ("direct_debit", "?status=active"),
         ("certificates", ""),
-        ("reservation_periods", ""),
-        ("reservation_days", ""),
+        ("family_files", ""),
+        ("family_files", "?all=1"),
+        ("family_files", f"?q={family.name}"),
+        ("family_file_changes", ""),
+        ("family_file_documents", ""),
+        ("family_file_requirements", ""),
+        ("family_file_rules", ""),
+        ("family_file_settings", ""),
+        ("family_file_quotients", ""),
+        ("family_file_quotients", f"?q={family.name}"),
+        ("family_file_quotients", "?ordering=family"),
+        ("reservation_attendance", ""),
+        ("reservation_dashboard", ""),
+        ("reservation_on_behalf", ""),
+        ("reservation_on_behalf", f"?q={family.name}"),
+        ("reservation_on_behalf", "?ordering=-name"),
         ("reservation_absences", ""),
         ("reservation_invoicing", ""),
-        ("reservation_on_behalf", ""),
+        ("reservation_periods", ""),
+        ("reservation_periods", "?q=vacances"),
+        ("reservation_units", ""),
+        ("reservation_units", f"?period={period.pk}" if period else ""),
+        ("reservation_days", ""),
+        ("reservation_days", f"?period={period.pk}&is_closed=false" if period else ""),
+        ("reservation_capacities", ""),
+        ("reservation_capacities", f"?period={period.pk}" if period else ""),
+        ("reservation_outings", ""),
+        ("reservation_brackets", ""),
+        ("reservation_age_groups", ""),
+        ("wagtailadmin_reports:site_history", ""),
+        # The forms of every day, with their choices of families, guardians and children.
+        ("payments:add", ""),
+        ("payments:add", f"?family={family.pk}"),
+        ("invoices:add", ""),
+        ("invoices:add", f"?family={family.pk}"),
+        ("guardians:add", ""),
+        ("children:add", ""),
+        ("family_file_quotients:add", ""),
+        ("direct_debit:paper", ""),
     ]
     pages = []
-    for name, query in wanted:
+    for name, query in dict.fromkeys(wanted):
         try:
-            url = reverse(f"{name}:index")
+            url = reverse(name if ":" in name or name == "wagtailadmin_home" else f"{name}:index")
         except NoReverseMatch:
             continue
         pages.append((f"{name} {query}".strip(), url + query))

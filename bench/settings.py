@@ -7,10 +7,11 @@ from pathlib import Path
 
 import dj_database_url
 
+from config.settings.base import without_jit
 from config.settings.test import *  # noqa: F403
 from config.settings.test import BASE_DIR, STORAGES
 
-DATABASES = {"default": dj_database_url.parse(os.environ["BENCH_DATABASE_URL"])}
+DATABASES = {"default": without_jit(dj_database_url.parse(os.environ["BENCH_DATABASE_URL"]))}
 # Each benchmark may give its own folder, so that one cleaning up never removes another's files.
 PRIVATE_STORAGE_ROOT = Path(
     os.environ.get("BENCH_PRIVATE_ROOT", BASE_DIR / "var" / "bench-private")

@@ -4,10 +4,9 @@ Each counts only the structures of the member of staff (the models' `for_staff`)
 per structure, and links to the list where it is dealt with.
 """
 
-from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import F, Sum
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -19,24 +18,25 @@ from core.money import format_euros
 from parents.models import Family
 
 from .ledger.admin_views import STATEMENT_PERMISSION
-from .models import LedgerEntry, PaymentAttempt
+from .models import FamilyBalance, PaymentAttempt
 
 
 def balances_due(user):
-    """{structure name: (families owing, total owed)} over the user's structures."""
+    """{structure name: (families owing, total owed)} over the user's structures.
+
+    Read from the stored balances (`FamilyBalance`), counted and summed by the database:
+    summing the journal took seconds at 100,000 families.
+    """
     rows = (
-        LedgerEntry.objects.filter(family__in=Family.objects.for_staff(user).values("pk"))
+        FamilyBalance.objects.filter(
+            family__in=Family.objects.for_staff(user).values("pk"), balance__gt=0
+        )
         .order_by()
-        .values("family", "family__structure__name")
-        .annotate(balance=Sum(F("debit") - F("credit")))
-        .filter(balance__gt=0)
-        .values_list("family__structure__name", "balance")
+        .values("family__structure__name")
+        .annotate(families=Count("pk"), total=Sum("balance"))
+        .values_list("family__structure__name", "families", "total")
     )
-    due = defaultdict(lambda: (0, Decimal("0.00")))
-    for structure, balance in rows:
-        count, total = due[structure]
-        due[structure] = (count + 1, total + balance)
-    return dict(sorted(due.items()))
+    return {structure: (count, total) for structure, count, total in sorted(rows)}
 
 
 def balances_panel(user):

@@ -64,11 +64,13 @@ class FamilyIndexView(ScopedIndexView):
     def get_base_queryset(self):
         if "guardian_count" in self.request.GET.get("ordering", ""):
             # Sorted by it, every family's count is needed: one grouped join is then
-            # cheaper than a lookup per family.
+            # cheaper than a lookup per family. Grouped by the family's key alone: joining
+            # the structure too made PostgreSQL sort 100,000 rows on both keys first; the
+            # page's few structures are read in a second query instead.
             return (
                 super()
                 .get_base_queryset()
-                .select_related("structure")
+                .prefetch_related("structure")
                 .annotate(guardian_count=Count("guardians"))
             )
         # A correlated count rather than a JOIN and GROUP BY: the page's own count of

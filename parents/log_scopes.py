@@ -15,7 +15,7 @@ registered, and objects deleted since, stay hidden (fail closed).
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Q
+from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Q, When
 from django.db.models.functions import Cast
 
 from wagtail import hooks
@@ -35,17 +35,21 @@ def scope_log_entries(queryset, user):
     """Narrow a queryset of Wagtail `ModelLogEntry` rows to what `user` may read."""
     if user.is_superuser:
         return queryset
+    # object_id is text in the log table. Each entry's object is looked up by its key
+    # (the text read as a number, when it is one as Wagtail writes them): comparing it
+    # with every key in scope cast to text hashed millions of invoices and payments for
+    # each query of the page (56 s at 100,000 families).
+    queryset = queryset.annotate(
+        log_object_key=Cast(
+            Case(When(object_id__regex=r"^[1-9][0-9]{0,17}$", then=F("object_id"))),
+            BigIntegerField(),
+        )
+    )
     condition = Q(pk__in=[])
     for model, scope in log_scopes().items():
         content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
-        # object_id is text in the log table: compare with the primary keys cast to text.
-        object_ids = (
-            scope(user)
-            .order_by()
-            .annotate(log_object_id=Cast("pk", CharField()))
-            .values("log_object_id")
-        )
-        condition |= Q(content_type=content_type, object_id__in=object_ids)
+        in_scope = scope(user).order_by().filter(pk=OuterRef("log_object_key"))
+        condition |= Q(content_type=content_type) & Exists(in_scope)
     return queryset.filter(condition)
 
 

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from parents.choosers import family_chooser_viewset
+
 from .models import REJECT_REASONS, DirectDebitSettings
 
 
@@ -48,7 +50,11 @@ class PaperMandateForm(forms.Form):
 
     def __init__(self, *args, families, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["family"].queryset = families
+        field = self.fields["family"]
+        field.queryset = families
+        # The family chooser (a search in a modal), not a <select> of every family (6 MB).
+        field.widget = family_chooser_viewset.widget_class()
+        field.widget.queryset = families
 
 
 class RevokeForm(forms.Form):

@@ -60,7 +60,6 @@ from .models import (
     DocumentStatus,
     Invoice,
     InvoiceLine,
-    LedgerEntry,
     Payment,
     PaymentReversal,
 )
@@ -750,19 +749,13 @@ class StatementFamilyIndexView(StatementPermissionMixin, IndexedSearchMixin, gen
     paginator_class = CappedCountPaginator
 
     def get_base_queryset(self):
-        # Each family's balance by a correlated sum over its own account rows (index on
-        # family): a JOIN and GROUP BY summed the whole ledger before showing 50 families.
-        balances = (
-            LedgerEntry.objects.filter(family=OuterRef("pk"))
-            .order_by()
-            .values("family")
-            .annotate(balance=Sum(F("debit") - F("credit")))
-            .values("balance")
-        )
+        # Each family's stored balance (`FamilyBalance`, none for a family without any
+        # account row): sorted by balance, every family's is read, and summing each one's
+        # rows took seconds at 100,000 families.
         return (
             Family.objects.for_staff(self.request.user)
             .select_related("structure")
-            .annotate(balance=Coalesce(Subquery(balances), ZERO))
+            .annotate(balance=Coalesce(F("stored_balance__balance"), ZERO))
         )
 
     @cached_property

@@ -16,6 +16,7 @@ from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateInput
 
 from core.money import format_euros, line_amount
+from parents.choosers import family_chooser_viewset
 from parents.models import Child, Family, Guardian
 
 from .models import Invoice, InvoiceLine, Payment, PaymentMethod, PaymentReversal
@@ -38,41 +39,29 @@ def staff_families(user):
     return Family.objects.for_staff(user).select_related("structure")
 
 
-class ChildSelect(forms.Select):
-    """The child list of a line; each option names its family, so that the page offers only
-    the children of the family chosen above (static/billing/invoice_form.js)."""
-
-    def create_option(self, name, value, *args, **kwargs):
-        option = super().create_option(name, value, *args, **kwargs)
-        instance = getattr(value, "instance", None)
-        if instance is not None:
-            option["attrs"]["data-family"] = str(instance.family_id)
-        return option
-
-
 class InvoiceLineForm(WagtailAdminModelForm):
     """One line of a draft. The amount is not a field: it is computed, and fixed at issue."""
 
     class Meta(WagtailAdminModelForm.Meta):
         model = InvoiceLine
         fields = LINE_FIELDS
-        widgets = {"child": ChildSelect}
 
     def __init__(self, *args, family=None, **kwargs):
         super().__init__(*args, **kwargs)
         children = Child.objects.filter(family__in=staff_families(self.for_user))
         self.fields["child"].queryset = children.select_related("family")
-        if family is not None:
-            self.offer_children_of(family)
+        # Until the family is chosen, no child is offered (every child of 100,000 families
+        # weighed megabytes in each line); static/billing/invoice_form.js then loads its own.
+        self.offer_children_of(family)
         # Two families may have a child of the same name: the reference tells them apart.
         self.fields["child"].label_from_instance = lambda child: (
             f"{child} ({child.family.reference})"
         )
 
     def offer_children_of(self, family):
-        """List only the children of `family`, once the invoice's family is known. The field
-        still accepts any child of the staff's families, so that another family's child gets
-        the invoice's own clear error rather than "not one of the available choices"."""
+        """List only the children of `family` (none while it is None). The field still
+        accepts any child of the staff's families, so that another family's child gets the
+        invoice's own clear error rather than "not one of the available choices"."""
         field = self.fields["child"]
         offered = ModelChoiceIterator(field)
         offered.queryset = field.queryset.filter(family=family)
@@ -119,9 +108,16 @@ class InvoiceForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["family"].queryset = staff_families(self.for_user)
+        families = staff_families(self.for_user)
+        field = self.fields["family"]
         if self.instance.pk:
-            self.fields["family"].disabled = True
+            field.disabled = True
+            field.queryset = families.filter(pk=self.instance.family_id)
+        else:
+            # The family chooser (a search in a modal), not a <select> of every family.
+            field.queryset = families
+            field.widget = family_chooser_viewset.widget_class()
+            field.widget.queryset = families
         family = self.chosen_family()
         if family is not None:
             lines = self.formsets["lines"]
@@ -268,17 +264,42 @@ class PaymentForm(WagtailAdminModelForm):
             "note",
         ]
 
+    class Media:
+        js = ["billing/payment_form.js"]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         families = staff_families(self.for_user)
-        self.fields["family"].queryset = families
-        self.fields["payer"].queryset = Guardian.objects.filter(family__in=families).select_related(
-            "family"
-        )
-        self.fields["payer"].label_from_instance = lambda guardian: (
+        family_field = self.fields["family"]
+        family_field.queryset = families
+        # The family chooser (a search in a modal), not a <select> of every family; and as
+        # payers, only the chosen family's guardians (static/billing/payment_form.js loads
+        # them when a family is chosen). Any guardian of the staff's families is still
+        # accepted, so that another family's is refused with its own message.
+        family_field.widget = family_chooser_viewset.widget_class()
+        family_field.widget.queryset = families
+        payer = self.fields["payer"]
+        payer.queryset = Guardian.objects.filter(family__in=families).select_related("family")
+        payer.label_from_instance = lambda guardian: (
             f"{guardian.full_name} ({guardian.family.reference})"
         )
+        family = self.chosen_family(families)
+        offered = payer.queryset.filter(family=family) if family else payer.queryset.none()
+        payer.widget.choices = [("", payer.empty_label)] + [
+            (guardian.pk, payer.label_from_instance(guardian)) for guardian in offered
+        ]
         self.fields["date"].initial = timezone.localdate
+
+    def chosen_family(self, families):
+        """The family posted, or the one the page was opened for (`?family=`), in scope."""
+        if self.is_bound:
+            value = self.data.get(self.add_prefix("family"))
+        else:
+            value = self.get_initial_for_field(self.fields["family"], "family")
+        value = getattr(value, "pk", value)
+        if not str(value or "").isdigit():
+            return None
+        return families.filter(pk=value).first()
 
     def clean(self):
         cleaned_data = super().clean()

@@ -160,6 +160,14 @@ class Invoice(IssuedDocument):
     class Meta(IssuedDocument.Meta):
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
+        # Each column the admin list sorts on: the first page is read in index order
+        # instead of sorting millions of invoices.
+        indexes = [
+            *IssuedDocument.Meta.indexes,
+            models.Index(fields=["number"], name="invoice_number"),
+            models.Index(fields=["status"], name="invoice_status"),
+            models.Index(fields=["total"], name="invoice_total"),
+        ]
         constraints = [
             *IssuedDocument.Meta.constraints,
             models.CheckConstraint(
@@ -401,6 +409,10 @@ class Payment(GuardedModel):
             models.Index(
                 fields=["date", "id"], condition=Q(needs_review=True), name="payment_to_review"
             ),
+            # The other columns the list sorts on, read in index order likewise.
+            models.Index(fields=["amount"], name="payment_amount"),
+            models.Index(fields=["method"], name="payment_method"),
+            models.Index(fields=["needs_review"], name="payment_needs_review"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_gt0"),
@@ -655,6 +667,32 @@ class LedgerEntry(models.Model):
                 "child": self.child.first_name,
             }
         return text
+
+
+class FamilyBalance(models.Model):
+    """A family's balance (its journal's debits minus credits), kept by the ledger services
+    in the transaction that writes each journal row.
+
+    The journal stays the truth (`family_balance` sums it); this copy lets the admin find,
+    count and sort families by what they owe without summing millions of rows: the home
+    page's balances due, the statements sorted by balance, the families due a reminder.
+    """
+
+    family = models.OneToOneField(
+        "parents.Family",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="stored_balance",
+    )
+    balance = models.DecimalField(_("balance"), max_digits=12, decimal_places=2, default=ZERO)
+
+    class Meta:
+        verbose_name = _("family balance")
+        verbose_name_plural = _("family balances")
+        indexes = [models.Index(fields=["balance"], name="family_balance_balance")]
+
+    def __str__(self):
+        return f"{self.family_id}: {self.balance}"
 
 
 # --- Online card payment (Stripe) -------------------------------------------------------------

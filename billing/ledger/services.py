@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,7 @@ from .models import (
     CreditNoteLine,
     DocumentSequence,
     DocumentStatus,
+    FamilyBalance,
     Invoice,
     InvoiceLine,
     LedgerEntry,
@@ -60,6 +61,22 @@ def site_language():
 def lock_family(family):
     """Serialise every balance-changing write of one family (SELECT … FOR UPDATE)."""
     return Family.objects.select_for_update().get(pk=family.pk)
+
+
+def write_journal(entries):
+    """Write journal rows and add them to their families' stored balances (`FamilyBalance`),
+    in the caller's transaction, under its family lock: the journal is append-only, so the
+    stored balance is the sum of every row written here."""
+    LedgerEntry.objects.bulk_create(entries)
+    changes = defaultdict(lambda: ZERO)
+    for entry in entries:
+        changes[entry.family_id] += entry.debit - entry.credit
+    for family_id, change in changes.items():
+        updated = FamilyBalance.objects.filter(family_id=family_id).update(
+            balance=F("balance") + change
+        )
+        if not updated:
+            FamilyBalance.objects.create(family_id=family_id, balance=change)
 
 
 def format_number(prefix, year, value, suffix):
@@ -618,7 +635,7 @@ def _write_document_entries(totals, **fields):
     first, the rows of one document read in child order (the manual's 2L2012/0156EN).
     """
     amount_field = "debit" if fields["kind"] == LedgerEntry.Kind.INVOICE else "credit"
-    LedgerEntry.objects.bulk_create(
+    write_journal(
         [
             LedgerEntry(child_id=child_id, **{amount_field: amount}, **fields)
             for child_id, amount in reversed(totals.items())
@@ -815,13 +832,17 @@ def record_payment(
         )
         with site_language():
             label = str(payment.label)
-        LedgerEntry.objects.create(
-            family=family,
-            date=payment.date,
-            kind=LedgerEntry.Kind.PAYMENT,
-            label=label,
-            credit=amount,
-            payment=payment,
+        write_journal(
+            [
+                LedgerEntry(
+                    family=family,
+                    date=payment.date,
+                    kind=LedgerEntry.Kind.PAYMENT,
+                    label=label,
+                    credit=amount,
+                    payment=payment,
+                )
+            ]
         )
         _allocate_locked(family, by, on_date=payment.date)
         log(
@@ -940,14 +961,18 @@ def reverse_payment(payment, *, reason, amount=None, on_date=None, by=None, refe
                 else _("Reversal of %(payment)s")
             )
             label = label_format % {"payment": payment.label}
-        LedgerEntry.objects.create(
-            family=family,
-            date=on_date,
-            kind=LedgerEntry.Kind.REVERSAL,
-            label=label,
-            debit=amount,
-            payment=payment,
-            reversal=reversal,
+        write_journal(
+            [
+                LedgerEntry(
+                    family=family,
+                    date=on_date,
+                    kind=LedgerEntry.Kind.REVERSAL,
+                    label=label,
+                    debit=amount,
+                    payment=payment,
+                    reversal=reversal,
+                )
+            ]
         )
         _allocate_locked(family, by, on_date=on_date)
         log(

@@ -130,7 +130,15 @@ def due_reminders(structure, today=None):
     if not rules.enabled:
         return []
     plans = []
-    for family in Family.objects.filter(structure=structure).order_by("name", "pk"):
+    # Only a family owing at least the minimum can be due one (plan_reminder's first test
+    # on the balance): found by their stored balances, not by summing every family's
+    # journal one family at a time.
+    owing = Family.objects.filter(
+        structure=structure,
+        stored_balance__balance__gt=ZERO,
+        stored_balance__balance__gte=rules.minimum_amount,
+    )
+    for family in owing.order_by("name", "pk"):
         plan = plan_reminder(family, today, rules)
         if plan is not None:
             plans.append(plan)

@@ -132,6 +132,19 @@ DATABASES = {
     )
 }
 
+
+def without_jit(database):
+    """PostgreSQL without its JIT compiler: a list of 100,000 families is estimated costly
+    enough to be compiled, and compiling took 0.5 to 1.2 s where running took 0.1 s
+    (docs/performance.md). The site runs short queries only."""
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    return database
+
+
+without_jit(DATABASES["default"])
+
 # One cache for what repeats across requests and workers: permission sets, sessions, public
 # pages. Redis when REDIS_URL is set (shared by every worker, so invalidation reaches them
 # all at once); otherwise each process keeps its own in memory.

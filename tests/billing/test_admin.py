@@ -281,13 +281,18 @@ def test_a_line_for_a_child_of_another_family_is_refused(director_client, family
 def test_invoice_form_offers_only_the_directors_families_and_children(
     director_client, family, other_family
 ):
-    response = director_client.get(reverse("invoices:add"))
-    content = html(response)
-
+    # The family is chosen in the family chooser (its views keep to the director's
+    # families); opened for a family, the form shows it and offers its children.
+    content = html(director_client.get(reverse("invoices:add"), {"family": family.pk}))
     assert "DUPONT (DUP001)" in content
     assert "Léa DUPONT (DUP001)" in content
     assert "BERNARD" not in content
     assert "Nina" not in content
+    # Opened for another structure's family, or for none: nothing of it is offered.
+    for query in ({"family": other_family.pk}, {}):
+        content = html(director_client.get(reverse("invoices:add"), query))
+        assert "BERNARD" not in content and "Nina" not in content
+        assert "Léa DUPONT (DUP001)" not in content
 
     other_child = other_family.children.get()
     response = director_client.post(

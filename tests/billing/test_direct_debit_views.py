@@ -274,3 +274,27 @@ def test_settings_refuse_a_wrong_creditor_identifier(structure, verified_client,
     assert response.status_code == 302
     settings = dd.direct_debit_settings(structure)
     assert settings.is_ready and settings.months() == [1, 2]
+
+
+def test_the_paper_mandate_family_is_chosen_in_the_chooser(
+    structure, verified_client, director, family, other_guardian
+):
+    """No <select> of every family (megabytes at 100,000): the family chooser, with its
+    script; a family of another structure is refused as before."""
+    direct_debit_settings(structure)
+    staff = verified_client(director)
+    url = reverse("direct_debit:paper")
+    page = staff.get(url).content.decode()
+    assert 'data-chooser-url="/admin/familles/choisir/"' in page
+    assert "chooser-widget.js" in page and 'new Chooser("id_family"' in page
+    assert family.name not in page and other_guardian.family.name not in page
+    response = staff.post(
+        url,
+        {
+            "family": other_guardian.family.pk,
+            "holder_name": "Marie",
+            "iban": IBAN_FR_2,
+            "signed_on": "2026-10-01",
+        },
+    )
+    assert response.status_code == 200 and not Mandate.objects.exists()

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 
 import pytest
 from pypdf import PdfReader
@@ -91,3 +92,28 @@ def test_a_family_without_email_gets_a_letter_to_print(structure):
     reader = PdfReader(__import__("io").BytesIO(reminders.reminder_letter_pdf(family)))
     text = reader.pages[0].extract_text()
     assert invoice.number in text and "12,00" in text and "Relance" in text
+
+
+def test_the_families_to_pause_are_paged_and_found_by_name_or_reference(
+    structure, family, other_guardian, director, verified_client
+):
+    """50 families a page, in name order, with the search the family files page has; the
+    families of another structure never appear."""
+    reminder_settings(structure)
+    for number in range(60):
+        FamilyFactory(structure=structure, name=f"FAMILLE {number:03}", reference=f"F{number:03}")
+    client = verified_client(director)
+    index = reverse("payment_reminders:index") + f"?structure={structure.pk}"
+
+    first = client.get(index).content.decode()
+    assert first.count('name="reason"') == 50
+    assert "DUPONT" in first and "FAMILLE 048" in first and "FAMILLE 049" not in first
+    assert "1 / 2" in first and other_guardian.family.name not in first
+    second = client.get(index + "&p=2").content.decode()
+    assert second.count('name="reason"') == 11 and "FAMILLE 059" in second
+
+    found = client.get(index + "&q=f012").content.decode()
+    assert found.count('name="reason"') == 1 and "FAMILLE 012" in found
+    found = client.get(index + "&q=dupont").content.decode()
+    assert found.count('name="reason"') == 1 and "DUPONT" in found
+    assert client.get(index + "&q=BERNARD").content.decode().count('name="reason"') == 0

@@ -114,3 +114,25 @@ def test_the_site_url_follows_the_development_servers_port():
         site_urls(PORT="8001", SITE_URL="https://portail.example.org/")
         == ["https://portail.example.org"] * 3
     )
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit_compilation():
+    """Compiling a query plan cost the admin lists of a large association up to a second
+    (docs/performance.md): the site's connections turn PostgreSQL's JIT off."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
+def test_without_jit_leaves_other_databases_and_options_alone():
+    from config.settings.base import without_jit
+
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}
+    assert without_jit(dict(sqlite)) == sqlite
+    postgresql = {"ENGINE": "django.db.backends.postgresql", "OPTIONS": {"options": "-c a=b"}}
+    assert without_jit(postgresql)["OPTIONS"]["options"] == "-c a=b -c jit=off"

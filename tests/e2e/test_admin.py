@@ -1,5 +1,6 @@
-"""The admin as a director meets it, in a real browser: dates typed the French way and the
-invoice form's child list."""
+"""The admin as a director meets it, in a real browser: dates typed the French way, the
+family chooser of the forms, and the lists that follow the family chosen (the invoice's
+children, the payment's payers)."""
 
 from datetime import date
 
@@ -22,6 +23,15 @@ def director_login(page, live_server):
     page.wait_for_load_state()
 
 
+def choose_family(page, search, name):
+    """Choose a family in the family chooser of the form."""
+    page.get_by_role("button", name="Choisir une famille").click()
+    modal = page.locator(".modal-content")
+    modal.get_by_label("Terme de recherche").fill(search)
+    modal.get_by_role("link", name=name).click()
+    expect(page.locator("#id_family-title")).to_have_text(name)
+
+
 def test_a_date_typed_the_french_way_is_kept(page, live_server, demo_data, browser_problems):
     from billing.models import Invoice
     from parents.models import Child, Family
@@ -34,13 +44,20 @@ def test_a_date_typed_the_french_way_is_kept(page, live_server, demo_data, brows
     director_login(page, live_server)
     page.goto(live_server.url + "/admin/facturation/factures/new/")
 
-    page.locator('select[name="family"]').select_option(label=str(dupont))
     child_list = page.locator('select[name="lines-0-child"]')
-    child_list.focus()
-    # Only DUPONT's children are offered once DUPONT is chosen.
-    hidden = child_list.locator("option[hidden]")
-    expect(hidden).to_have_count(1)
-    expect(hidden).to_have_text("Jules MARTIN (MAR9)")
+    # No child is offered before the family is chosen, then only DUPONT's.
+    expect(child_list.locator("option")).to_have_count(1)
+    choose_family(page, "DUPONT", str(dupont))
+    expect(child_list.locator("option", has_text="Léa DUPONT (DUP001)")).to_have_count(1)
+    expect(child_list.locator("option", has_text="(DUP001)")).to_have_count(dupont.children.count())
+    expect(child_list.locator("option", has_text="MARTIN")).to_have_count(0)
+    # A line added on the page offers the same children.
+    page.locator("#id_lines-ADD").click()
+    added = page.locator('select[name="lines-1-child"]')
+    added.focus()
+    expect(added.locator("option", has_text="Léa DUPONT (DUP001)")).to_have_count(1)
+    expect(added.locator("option", has_text="MARTIN")).to_have_count(0)
+    page.locator("#id_lines-1-DELETE-button").click()
     child_list.select_option(label="Léa DUPONT (DUP001)")
     page.locator('input[name="lines-0-label"]').fill("Mercredi journée")
     service_date = page.locator('input[name="lines-0-service_date"]')
@@ -62,7 +79,7 @@ def test_an_unreadable_date_stays_and_is_refused(page, live_server, demo_data):
 
     director_login(page, live_server)
     page.goto(live_server.url + "/admin/facturation/factures/new/")
-    page.locator('select[name="family"]').select_option(index=1)
+    choose_family(page, "DUPONT", "DUPONT (DUP001)")
     page.locator('input[name="lines-0-label"]').fill("Mercredi journée")
     service_date = page.locator('input[name="lines-0-service_date"]')
     service_date.fill("31/02/2026")
@@ -74,3 +91,58 @@ def test_an_unreadable_date_stays_and_is_refused(page, live_server, demo_data):
     page.locator('input[name="lines-0-quantity"]').press("Enter")
     expect(page.get_by_text("Saisissez une date valide.")).to_be_visible()
     assert not Invoice.objects.exists()
+
+
+def test_a_guardian_is_added_to_a_family_found_in_the_chooser(
+    page, live_server, demo_data, browser_problems
+):
+    """The add forms choose the family in the family chooser (a search in a modal), not in a
+    list of every family."""
+    from parents.models import Family, Guardian
+
+    dupont = Family.objects.get(reference="DUP001")
+    Family.objects.create(structure=dupont.structure, name="MARTIN", reference="MAR9")
+    director_login(page, live_server)
+    page.goto(live_server.url + "/admin/guardians/new/")
+    choose_family(page, "MARTIN", "MARTIN (MAR9)")
+    page.locator('select[name="civility"]').select_option(index=1)
+    page.locator('input[name="first_name"]').fill("Hugo")
+    page.locator('input[name="last_name"]').fill("MARTIN")
+    page.get_by_role("button", name="Créer").click()
+    expect(page.get_by_text("MARTIN", exact=False).first).to_be_visible()
+    page.wait_for_url("**/admin/guardians/")
+
+    assert Guardian.objects.get(first_name="Hugo").family.name == "MARTIN"
+    assert browser_problems == []
+
+
+def test_a_payment_is_recorded_for_a_family_found_in_the_chooser(
+    page, live_server, demo_data, browser_problems
+):
+    """ "Record a payment" chooses the family in the chooser; the payer list then offers that
+    family's guardians only, and what was typed before stays."""
+    from billing.models import Payment
+    from parents.models import Family, Guardian
+
+    dupont = Family.objects.get(reference="DUP001")
+    martin = Family.objects.create(structure=dupont.structure, name="MARTIN", reference="MAR9")
+    paul = Guardian.objects.create(
+        family=martin, civility="M.", first_name="Paul", last_name="MARTIN", email=""
+    )
+    director_login(page, live_server)
+    page.goto(live_server.url + "/admin/facturation/reglements/new/")
+    page.locator('input[name="amount"]').fill("12.50")
+    payer = page.locator('select[name="payer"]')
+    expect(payer.locator("option")).to_have_count(1)  # no family chosen yet
+    choose_family(page, "MARTIN", "MARTIN (MAR9)")
+    expect(payer.locator("option")).to_have_count(2)
+    expect(payer.locator("option").nth(1)).to_have_text("Paul MARTIN (MAR9)")
+    expect(page.locator('input[name="amount"]')).to_have_value("12.50")
+    payer.select_option(label="Paul MARTIN (MAR9)")
+    page.locator('select[name="method"]').select_option(value="especes")
+    page.get_by_role("button", name="Enregistrer le règlement").click()
+    page.wait_for_url("**/reglements/inspect/**")
+
+    payment = Payment.objects.get(family=martin)
+    assert payment.payer == paul and str(payment.amount) == "12.50"
+    assert browser_problems == []

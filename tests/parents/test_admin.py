@@ -540,3 +540,21 @@ def test_setup_roles_withdraws_permissions_no_longer_listed():
 
     assert ("parents", "delete_family") not in _codenames(direction)
     assert ("parents", "view_family") in _codenames(direction)
+
+
+@pytest.mark.parametrize("url_name", ["guardians:add", "children:add"])
+def test_the_family_is_chosen_in_the_chooser_not_in_a_list_of_every_family(
+    director_client, family, other_family, url_name
+):
+    """The add forms name no family until one is chosen (a <select> of every family weighed
+    megabytes at 100,000 families); the one given in the address, if in scope, is shown."""
+    second = FamilyFactory(structure=family.structure, name="MARTIN", reference="MAR001")
+    blank = director_client.get(reverse(url_name)).content.decode()
+    assert 'data-chooser-url="/admin/familles/choisir/"' in blank
+    assert "DUPONT" not in blank and "MARTIN" not in blank and other_family.name not in blank
+
+    chosen = director_client.get(reverse(url_name), {"family": second.pk}).content.decode()
+    assert "MARTIN (MAR001)" in chosen and "DUPONT" not in chosen
+    assert f'name="family" value="{second.pk}"' in chosen
+    other = director_client.get(reverse(url_name), {"family": other_family.pk}).content.decode()
+    assert other_family.name not in other

@@ -182,3 +182,34 @@ def test_page_types_usage_is_for_superusers_only(
     reports_menu = verified_client(director).get("/admin/").content.decode()
     assert "page-types-usage" not in reports_menu
     assert verified_client(admin_user).get("/admin/reports/page-types-usage/").status_code == 200
+
+
+def test_entries_whose_object_key_is_not_a_number_stay_hidden(
+    director, director_client, brax_history, family
+):
+    """Entries are matched to their object by its key read as a number: an entry whose
+    object_id is not one (or not as Wagtail writes it) matches nothing and breaks nothing."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from wagtail.models import ModelLogEntry
+
+    from parents.log_scopes import scope_log_entries
+    from parents.models import Family
+
+    family_type = ContentType.objects.get_for_model(Family)
+    odd = [
+        ModelLogEntry.objects.create(
+            content_type=family_type,
+            object_id=object_id,
+            label=f"ODD {object_id}",
+            action="wagtail.edit",
+            timestamp=timezone.now(),
+        )
+        for object_id in ("abc", f"0{family.pk}", f" {family.pk}", "99999999999999999999")
+    ]
+    log(instance=family, action="wagtail.edit")
+    seen = scope_log_entries(ModelLogEntry.objects.all(), director)
+    assert not seen.filter(pk__in=[entry.pk for entry in odd]).exists()
+    assert seen.filter(content_type=family_type, object_id=str(family.pk)).exists()
+    content = director_client.get(SITE_HISTORY).content.decode()
+    assert "ODD" not in content
