@@ -143,3 +143,7 @@ def test_the_demo_reproduces_the_manual_and_reloads_without_change(client):
     assert snapshot() == before
     assert_the_manuals_account_page(client)
     assert_the_other_demo_account(client)
+    # Every journal row of the demo went through the ledger services: each family's stored
+    # balance (FamilyBalance, read by the admin's lists) is its journal's.
+    for family in Family.objects.filter(ledger_entries__isnull=False).distinct():
+        assert family.stored_balance.balance == family_balance(family), family.reference
