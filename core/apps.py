@@ -11,7 +11,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from django.db.backends.signals import connection_created
-        from django.db.models.signals import post_migrate
 
         from . import page_cache
         from .spreadsheets import use_french_csv_dialect
@@ -19,5 +18,4 @@ class CoreConfig(AppConfig):
         use_french_csv_dialect()
         # Every statement passes through the page cache's wrapper (see core.page_cache).
         connection_created.connect(page_cache.install, dispatch_uid="page_cache_install")
-        post_migrate.connect(page_cache.new_release, dispatch_uid="page_cache_release")
         page_cache.install_on_open_connections()

@@ -9,7 +9,9 @@ changed. "Built from" is read off the SQL itself, so that no write can be forgot
   on each connection from `CoreConfig.ready`). A write (INSERT, UPDATE, DELETE, TRUNCATE)
   draws a new *generation* token for each table it names: at once outside a transaction,
   else when the transaction commits (one round trip for all its tables; until then its own
-  connection neither serves nor stores a page built from them);
+  connection neither serves nor stores a page built from them). A statement that is
+  neither a plain read nor a write whose table is known (DDL, `WITH … UPDATE`, SQL given
+  as an object) draws the token of `ANY_TABLE`, which every page depends on;
 - while a page is built, each table it reads has its generation fetched *before* the
   query runs, and the page is stored with those generations. It is served again only while
   every one is unchanged. The models a page shows without a query (the logged-in guardian,
@@ -18,9 +20,11 @@ changed. "Built from" is read off the SQL itself, so that no write can be forgot
   that module.
 
 A page is stored only if it is an ordinary 200 that set no cookie, changed nothing in the
-session and used no CSP nonce, and it is served only to the same session (its CSRF token
-stays valid), in the same language, on the same day, with no message waiting. A write made
-behind Django's back (psql) is caught by the entries' lifetime, `PAGE_CACHE_SECONDS`.
+session and used no CSP nonce, and it is served only to the same session and family (its
+CSRF token stays valid), in the same language, on the same day, by the same release of the
+code and settings (`release`), with no message waiting and no query parameter the view
+does not read. A write made behind Django's back (psql) is caught by the entries'
+lifetime, `PAGE_CACHE_SECONDS`.
 
 Only a cache every process shares (Redis, `settings.CACHE_IS_SHARED`) can do this: a
 process-local one would not see the generations drawn by the others. Without it, pages are
@@ -28,10 +32,14 @@ built every time, as before.
 """
 
 import contextvars
+import functools
 import hashlib
 import json
+import logging
+import os
 import re
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -41,19 +49,35 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
+logger = logging.getLogger(__name__)
+
 GENERATION_PREFIX = "table-generation:"
-# A pseudo-table every page depends on, drawn again by each `migrate` (every deployment runs
-# it): a page rendered by the previous release's templates and code is not served again.
-RELEASE = "(release)"
+# A pseudo-table every page depends on, drawn by any statement whose tables are not known.
+ANY_TABLE = "(any)"
 PAGE_PREFIX = "private-page:"
+RELEASE_SUFFIXES = frozenset({".py", ".html", ".txt", ".mo", ".css", ".js"})
+RELEASE_SKIPPED_FOLDERS = frozenset(
+    {".venv", "var", "tests", "bench", "node_modules", ".git", "staticfiles", "__pycache__"}
+)
 # Tables no page shows, written on most requests or logins: drawing generations for them
 # would only cost a cache round trip.
 UNSHOWN_TABLES = frozenset({"django_session", "axes_accessattempt", "axes_accesslog"})
 # Session entries that change while a page stays the same (parents.middleware).
 VOLATILE_SESSION_KEYS = frozenset({"last_activity"})
 
-WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+WRITE = re.compile(
+    r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?(?:\s|\(|$)',
+    re.IGNORECASE,
+)
 TRUNCATE = re.compile(r"^\s*TRUNCATE\b", re.IGNORECASE)
+# Statements that change no table row: transaction control, session settings, plain reads.
+HARMLESS = re.compile(
+    r"^[\s(]*(?:SELECT|VALUES|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|SET|SHOW|EXPLAIN|PRAGMA)\b",
+    re.IGNORECASE,
+)
+READ_WITH = re.compile(
+    r"^[\s(]*WITH\b(?!.*\b(?:INSERT|UPDATE|DELETE)\b)", re.IGNORECASE | re.DOTALL
+)
 TABLE_NAME = re.compile(r'"(\w+)"')
 READ = re.compile(r'\b(?:FROM|JOIN)\s+"?(\w+)"?', re.IGNORECASE)
 
@@ -61,8 +85,38 @@ READ = re.compile(r'\b(?:FROM|JOIN)\s+"?(\w+)"?', re.IGNORECASE)
 _recording = contextvars.ContextVar("page_cache_recording", default=None)
 
 
+def tracking():
+    """Whether writes draw generations: whenever the cache is shared, so that a process
+    running with pages turned off (a batch, a worker) still ends the others' pages."""
+    return settings.CACHE_IS_SHARED
+
+
 def enabled():
+    """Whether pages are stored and served."""
     return settings.CACHE_IS_SHARED and settings.PAGE_CACHE_SECONDS > 0
+
+
+@functools.cache
+def release():
+    """A digest of the code, templates, translations and settings this process runs: pages
+    rendered by another release (before a deployment, or a restart with new settings) are
+    not served, whichever order the instances are restarted in."""
+    digest = hashlib.sha256()
+    root = Path(settings.BASE_DIR)
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if d not in RELEASE_SKIPPED_FOLDERS)
+        for name in sorted(files):
+            path = Path(folder, name)
+            if path.suffix in RELEASE_SUFFIXES:
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for name in sorted(dir(settings)):
+        if name.isupper():
+            try:
+                value = json.dumps(getattr(settings, name), sort_keys=True)
+            except (TypeError, ValueError):
+                continue  # an object: no stable text to compare
+            digest.update(f"{name}={value}".encode())
+    return digest.hexdigest()[:16]
 
 
 def _new_token():
@@ -77,19 +131,32 @@ def _generation_key(table):
 
 
 def written_tables(sql):
+    """The tables a statement may change: none for a read, `ANY_TABLE` when not known."""
+    if not isinstance(sql, str):
+        return {ANY_TABLE}
+    if HARMLESS.match(sql) or READ_WITH.match(sql):
+        return set()
     match = WRITE.match(sql)
-    if match:
+    if match and ";" not in sql.rstrip().rstrip(";"):
         return {match.group(1)}
     if TRUNCATE.match(sql):
         return set(TABLE_NAME.findall(sql))
-    return set()
+    return {ANY_TABLE}
 
 
 def draw_generations(tables):
-    """New generation tokens for these tables: every page built from them is out of date."""
+    """New generation tokens for these tables: every page built from them is out of date.
+
+    Never raises: the write is done. A cache that fails here fails for the pages too, and
+    what it may still hold expires within PAGE_CACHE_SECONDS.
+    """
     tables = set(tables) - UNSHOWN_TABLES
-    if tables:
+    if not tables:
+        return
+    try:
         cache.set_many({_generation_key(t): _new_token() for t in tables}, timeout=None)
+    except Exception:  # noqa: BLE001 - see above
+        logger.exception("Could not mark tables %s as changed in the cache", sorted(tables))
 
 
 class _CommitBump:
@@ -115,8 +182,9 @@ def _after_commit(connection, tables):
     pending = _pending(connection)
     if pending is None:
         pending = connection._page_cache_commit = _CommitBump()
-        # Robust: the transaction has committed; a cache failure then is logged, not raised.
-        connection.on_commit(pending, robust=True)
+        connection.on_commit(pending)
+        # First of the transaction's callbacks: one that raises stops those after it.
+        connection.run_on_commit.insert(0, connection.run_on_commit.pop())
     pending.tables |= tables
 
 
@@ -147,12 +215,6 @@ def _record(tables):
         recording[table] = token
 
 
-def new_release(**kwargs):
-    """`post_migrate` receiver: pages of the previous release are not served again."""
-    if enabled():
-        draw_generations({RELEASE})
-
-
 def record_model(model):
     """For data a page shows without a query of its own (read from the cache)."""
     if _recording.get() is not None:
@@ -161,7 +223,7 @@ def record_model(model):
 
 def record_statement(execute, sql, params, many, context):
     """The database execute wrapper: generations drawn on writes, recorded on reads."""
-    if not isinstance(sql, str) or not enabled():
+    if not tracking():
         return execute(sql, params, many, context)
     written = written_tables(sql)
     if written:
@@ -196,9 +258,12 @@ def _session_state(session):
     return json.dumps(data, sort_keys=True, default=str)
 
 
-def page_key(request):
-    """The page for this session, its state, CSRF secret, language, address and day."""
+def page_key(request, owner=""):
+    """The page for this session, its state and owner (the family), CSRF secret, language,
+    address, day and release."""
     parts = [
+        release(),
+        str(owner),
         request.session.session_key or "",
         _session_state(request.session),
         request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
@@ -210,10 +275,12 @@ def page_key(request):
     return PAGE_PREFIX + digest
 
 
-def may_serve(request):
+def may_serve(request, params=()):
     return (
         enabled()
         and request.method in {"GET", "HEAD"}
+        # Any other parameter would only make another copy of the same page.
+        and set(request.GET) <= set(params)
         and CookieStorage.cookie_name not in request.COOKIES
         and request.session.session_key is not None
     )
@@ -241,7 +308,7 @@ def build(request, key, render, timeout):
     recording = {}
     token = _recording.set(recording)
     try:
-        _record([RELEASE])
+        _record([ANY_TABLE])
         response = render()
     finally:
         _recording.reset(token)
@@ -270,18 +337,24 @@ class CachedPageMixin:
 
     `page_cache_models`: models (or "app.Model" labels) the page shows without querying
     them, e.g. the logged-in guardian's family, read from the user cache.
+    `page_cache_owner()`: whose page it is (the family area: the guardian and family), part
+    of the key with the session.
     """
 
-    page_cache_seconds = None  # settings.PAGE_CACHE_SECONDS unless set
+    page_cache_seconds = None  # at most settings.PAGE_CACHE_SECONDS
+    page_cache_params = ("page",)  # the query parameters the view reads
 
     def get(self, request, *args, **kwargs):
-        if not may_serve(request):
+        if not may_serve(request, self.page_cache_params):
             return super().get(request, *args, **kwargs)
-        key = page_key(request)
+        owner = getattr(self, "page_cache_owner", None)
+        key = page_key(request, owner() if owner else request.user.pk)
         cached = fetch(key)
         if cached is not None:
             return cached
-        timeout = self.page_cache_seconds or settings.PAGE_CACHE_SECONDS
+        timeout = min(
+            self.page_cache_seconds or settings.PAGE_CACHE_SECONDS, settings.PAGE_CACHE_SECONDS
+        )
 
         def render():
             from django.apps import apps

@@ -68,6 +68,10 @@ class FamilyAreaMixin(LoginRequiredMixin):
         self.structure = self.family.structure
         return super().dispatch(request, *args, **kwargs)
 
+    def page_cache_owner(self):
+        """A page kept in the cache (core.page_cache) is this guardian's, of this family."""
+        return f"{self.request.user.pk}:{self.guardian.pk}:{self.family.pk}"
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(

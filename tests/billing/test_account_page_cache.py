@@ -5,12 +5,11 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from django.apps import apps
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models.signals import post_migrate
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -20,6 +19,7 @@ import pytest
 from billing.direct_debit.models import DirectDebitSettings
 from billing.ledger import services
 from billing.models import LedgerEntry, PaymentMethod
+from core import page_cache
 from tests.factories.billing import issued_invoice, line
 
 from .conftest import balance_sentence, operation_rows
@@ -170,13 +170,48 @@ def test_inside_a_transaction_its_own_writes_show_before_the_commit(
     assert "Règlement Espèces" in kept.content.decode()
 
 
-def test_a_migration_drops_the_pages_of_the_previous_release(parent_client, family, shared_cache):
-    """Every deployment runs `migrate`, whose post_migrate signal ends the release's pages."""
+def test_another_release_does_not_serve_this_ones_pages(
+    parent_client, family, shared_cache, monkeypatch
+):
+    """A deployment (new code, templates or settings) does not serve pages of the previous
+    one, whichever instance restarts first."""
     parent_client.get(ACCOUNT)
     load(parent_client)
     assert load(parent_client)[1] == []
-    core = apps.get_app_config("core")
-    post_migrate.send(
-        sender=core, app_config=core, verbosity=0, interactive=False, using="default", apps=apps
-    )
+    monkeypatch.setattr(page_cache, "release", lambda: "next-release")
     assert load(parent_client)[1]
+
+
+def test_a_process_with_pages_turned_off_still_ends_the_others_pages(
+    parent_client, family, shared_cache, settings
+):
+    parent_client.get(ACCOUNT)
+    load(parent_client)
+    settings.PAGE_CACHE_SECONDS = 0  # a batch or a worker run with pages turned off
+    services.record_payment(family, Decimal("6.00"), PaymentMethod.CASH)
+    settings.PAGE_CACHE_SECONDS = 600
+    assert "Règlement Espèces" in load(parent_client)[0].content.decode()
+
+
+def test_a_query_parameter_the_page_does_not_read_is_not_kept(parent_client, shared_cache):
+    parent_client.get(ACCOUNT)
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert parent_client.get(ACCOUNT + "?x=1").status_code == 200
+        assert [q for q in queries if "billing_ledgerentry" in q["sql"]]
+
+
+def test_a_cache_failure_at_commit_loses_neither_the_payment_nor_the_other_hooks(
+    family, shared_cache, monkeypatch, caplog
+):
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache unavailable")
+
+    monkeypatch.setattr(cache, "set_many", broken)
+    done = []
+    with transaction.atomic():
+        services.record_payment(family, Decimal("8.00"), PaymentMethod.CASH)
+        transaction.on_commit(lambda: done.append("e-mail"))
+    assert done == ["e-mail"]
+    assert services.family_balance(family) == Decimal("-8.00")
+    assert "Could not mark tables" in caplog.text
