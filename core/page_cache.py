@@ -41,13 +41,13 @@ import re
 import uuid
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 
 logger = logging.getLogger(__name__)
 
@@ -258,14 +258,14 @@ def _session_state(session):
     return json.dumps(data, sort_keys=True, default=str)
 
 
-def page_key(request, owner=""):
+def page_key(request, owner, session_state):
     """The page for this session, its state and owner (the family), CSRF secret, language,
     address, day and release."""
     parts = [
         release(),
         str(owner),
         request.session.session_key or "",
-        _session_state(request.session),
+        session_state,
         request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
         getattr(request, "LANGUAGE_CODE", ""),
         request.get_full_path(),
@@ -287,7 +287,9 @@ def may_serve(request, params=()):
 
 
 def fetch(key):
-    """The stored page if every table it was built from is unchanged, else None."""
+    """The stored page if every table it was built from is unchanged, else None. It goes
+    back through the view's decorators and the middleware, which add the same headers as
+    to the page when it was built."""
     entry = cache.get(key)
     if entry is None:
         return None
@@ -297,39 +299,7 @@ def fetch(key):
     current = cache.get_many([_generation_key(t) for t in generations])
     if any(current.get(_generation_key(t)) != token for t, token in generations.items()):
         return None
-    response = HttpResponse(entry["content"], content_type=entry["content_type"])
-    add_never_cache_headers(response)
-    return response
-
-
-def build(request, key, render, timeout):
-    """Build the page with `render()` (which must render it), storing it when it may be."""
-    session_before = _session_state(request.session)
-    recording = {}
-    token = _recording.set(recording)
-    try:
-        _record([ANY_TABLE])
-        response = render()
-    finally:
-        _recording.reset(token)
-    if (
-        response.status_code == 200
-        and not response.streaming
-        and not response.cookies
-        and getattr(request, "_csp_nonce", None) is None
-        and _session_state(request.session) == session_before
-        and not _written_uncommitted(recording)
-    ):
-        cache.set(
-            key,
-            {
-                "generations": recording,
-                "content": response.content,
-                "content_type": response["Content-Type"],
-            },
-            timeout,
-        )
-    return response
+    return HttpResponse(entry["content"], content_type=entry["content_type"])
 
 
 class CachedPageMixin:
@@ -348,22 +318,41 @@ class CachedPageMixin:
         if not may_serve(request, self.page_cache_params):
             return super().get(request, *args, **kwargs)
         owner = getattr(self, "page_cache_owner", None)
-        key = page_key(request, owner() if owner else request.user.pk)
+        session_state = _session_state(request.session)
+        key = page_key(request, owner() if owner else request.user.pk, session_state)
         cached = fetch(key)
         if cached is not None:
             return cached
-        timeout = min(
-            self.page_cache_seconds or settings.PAGE_CACHE_SECONDS, settings.PAGE_CACHE_SECONDS
-        )
-
-        def render():
-            from django.apps import apps
-
+        recording = {}
+        token = _recording.set(recording)
+        try:
+            _record([ANY_TABLE])
             for model in getattr(self, "page_cache_models", ()):
                 record_model(apps.get_model(model) if isinstance(model, str) else model)
-            response = super(CachedPageMixin, self).get(request, *args, **kwargs)
+            response = super().get(request, *args, **kwargs)
             if hasattr(response, "render"):
                 response.render()
-            return response
-
-        return build(request, key, render, timeout)
+        finally:
+            _recording.reset(token)
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and getattr(request, "_csp_nonce", None) is None
+            and _session_state(request.session) == session_state
+            and not _written_uncommitted(recording)
+        ):
+            timeout = min(
+                self.page_cache_seconds or settings.PAGE_CACHE_SECONDS,
+                settings.PAGE_CACHE_SECONDS,
+            )
+            cache.set(
+                key,
+                {
+                    "generations": recording,
+                    "content": response.content,
+                    "content_type": response["Content-Type"],
+                },
+                timeout,
+            )
+        return response
