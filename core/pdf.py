@@ -73,6 +73,13 @@ class LocalOnlyURLFetcher(URLFetcher):
 
 
 @functools.cache
+def local_fetcher():
+    """One fetcher per process: it keeps no state between fetches, and building one (urllib's
+    ten protocol handlers, which it never uses) costs a few percent of a certificate."""
+    return LocalOnlyURLFetcher()
+
+
+@functools.cache
 def font_config():
     """One font configuration per process: building it costs more than rendering a page."""
     return FontConfiguration()
@@ -89,7 +96,7 @@ def static_stylesheet(path):
 def stylesheet(css):
     """A parsed stylesheet whose fonts and images come through `LocalOnlyURLFetcher`; its
     `@font-face` fonts join the process's font configuration."""
-    return CSS(string=css, font_config=font_config(), url_fetcher=LocalOnlyURLFetcher())
+    return CSS(string=css, font_config=font_config(), url_fetcher=local_fetcher())
 
 
 # WeasyPrint's own user-agent stylesheet styles every HTML element there is (forms, tables,
@@ -227,7 +234,7 @@ def html_to_pdf(html, *, url_fetcher=None, stylesheets=None, lean=False):
     document = (LeanHTML if lean else HTML)(
         string=html,
         base_url=settings.SITE_URL + "/",
-        url_fetcher=url_fetcher or LocalOnlyURLFetcher(),
+        url_fetcher=url_fetcher or local_fetcher(),
     )
     stylesheets = [
         static_stylesheet(sheet) if isinstance(sheet, str) else sheet for sheet in stylesheets or ()

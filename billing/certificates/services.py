@@ -637,7 +637,9 @@ def _signature(name):
     return data, mimetypes.guess_type(name)[0] or "image/png"
 
 
+@functools.cache
 def _fetcher(signature_name):
+    """The URL fetcher of the certificates signed with this image (one per process)."""
     from weasyprint.urls import URLFetcherResponse
 
     from core.pdf import LocalOnlyURLFetcher
