@@ -30,6 +30,8 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import os  # noqa: E402
+import secrets  # noqa: E402
+import socket  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
@@ -49,9 +51,28 @@ def postgres_admin(statement):
         connection.execute(statement)
 
 
-def setup_django(database):
+def redis_answers(url):
+    host_port = url.split("://", 1)[1].split("/", 1)[0]
+    host, _, port = host_port.rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port or 6379)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def setup_django(database, redis_url=""):
     os.environ["BENCH_DATABASE_URL"] = f"postgres://postgres@{PG_HOST}:{PG_PORT}/{database}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    if redis_url:
+        # The shared cache of a deployment, with keys of this run's own (sessions, users,
+        # permissions and structure settings come from it, as in production), but every page
+        # is built: a stored family page would measure the cache, not the page at this size.
+        os.environ["REDIS_URL"] = redis_url
+        os.environ["CACHE_KEY_PREFIX"] = f"bench-scale-{secrets.token_hex(4)}"
+        os.environ["PAGE_CACHE_SECONDS"] = "0"
+    else:
+        os.environ.pop("REDIS_URL", None)
     import warnings
 
     import django
@@ -456,8 +477,18 @@ def main():
     parser.add_argument("--reuse", action="store_true", help="measure an existing database")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--only", nargs="*", help="only the pages whose label has these words")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        help="the shared cache, as in production (used when it answers)",
+    )
+    parser.add_argument("--no-redis", action="store_true", help="the local in-memory cache")
     args = parser.parse_args()
     started = time.perf_counter()
+    redis_url = "" if args.no_redis else args.redis_url
+    if redis_url and not redis_answers(redis_url):
+        print(f"Redis does not answer at {redis_url}: the local in-memory cache is used.")
+        redis_url = ""
     if not args.reuse:
         print(
             f"== Scale benchmark: {args.families:,} families, {args.families * args.documents:,} "
@@ -468,7 +499,7 @@ def main():
         postgres_admin(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
         postgres_admin(f'CREATE DATABASE "{args.database}"')
     try:
-        setup_django(args.database)
+        setup_django(args.database, redis_url)
         if not args.reuse:
             import logging
 
@@ -484,6 +515,14 @@ def main():
             from django.core.management import call_command
 
             call_command("migrate", verbosity=0)  # indexes added since the database was built
+        print(
+            "\nCache: "
+            + (
+                f"Redis at {redis_url}, family pages built at each request"
+                if redis_url
+                else "local memory (no shared cache)"
+            )
+        )
         run_measures(args.requests, args.only)
     finally:
         from django.db import connections

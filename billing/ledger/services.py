@@ -496,7 +496,8 @@ def issue_invoice(invoice, *, by=None, issue_date=None, number=None, render_pdf=
         )
     # The PDF is rendered once the number is committed, outside the family and numbering
     # locks: rendering is most of an issue's time, and every other issue of the structure
-    # waited for the numbering lock meanwhile. The email, which attaches it, follows.
+    # waited for the numbering lock meanwhile. The email follows: it carries no PDF, only the
+    # amount, the balance and a link to the family area, where the file is downloaded.
     if render_pdf:
         _store_issued_invoice_pdf(invoice)
     if notify:
