@@ -31,9 +31,10 @@ import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import os  # noqa: E402
 import secrets  # noqa: E402
-import socket  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
+
+from bench.http import redis_answers  # noqa: E402
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 ACCOUNT_TARGET_MS = 20
@@ -49,16 +50,6 @@ def postgres_admin(statement):
         host=PG_HOST, port=PG_PORT, user="postgres", dbname="postgres", autocommit=True
     ) as connection:
         connection.execute(statement)
-
-
-def redis_answers(url):
-    host_port = url.split("://", 1)[1].split("/", 1)[0]
-    host, _, port = host_port.rpartition(":")
-    try:
-        with socket.create_connection((host or "127.0.0.1", int(port or 6379)), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def setup_django(database, redis_url=""):
