@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -723,31 +724,39 @@ def incomplete_files(families, on_date=None):
     """
     on_date = on_date or timezone.localdate()
     season = season_of(on_date)
-    family_children = Child.objects.filter(family=OuterRef("pk"))
-    # A child whose health sheet is not certified for this season (or who has none).
-    incomplete = Exists(
-        family_children.filter(
-            ~Exists(HealthSheet.objects.filter(child=OuterRef("pk"), confirmed_season=season))
-        )
+    # What is missing for one of the family's children, whatever the structure: a health
+    # sheet not certified for this season (or none), and below each structure's documents
+    # required per child. One EXISTS over the children for all of it: PostgreSQL hashes every
+    # child of the table for each such EXISTS, in each query (the list counts, then pages).
+    child_missing = ~Exists(
+        HealthSheet.objects.filter(child=OuterRef("pk"), confirmed_season=season)
     )
+    # What is missing for the family as a whole, structure by structure.
+    incomplete = Q(pk__in=[])
     for structure in Structure.objects.filter(pk__in=families.values("structure_id")):
-        missing = Q()
+        family_missing = Q()
         rules = current_rules(structure)
         if rules:
-            missing |= ~Exists(RulesAcceptance.objects.filter(family=OuterRef("pk"), version=rules))
+            family_missing |= ~Exists(
+                RulesAcceptance.objects.filter(family=OuterRef("pk"), version=rules)
+            )
         for requirement in requirements_for(structure, season).filter(required=True):
             if requirement.per_child:
                 # Each child of the family: its own document, sent by the family.
                 document = _accepted_latest(
                     requirement, on_date, family=OuterRef("family_id"), child=OuterRef("pk")
                 )
-                missing |= Exists(family_children.filter(~Exists(document)))
+                # The child's family is the outer row: its structure, read without a join.
+                child_missing |= Q(Exact(OuterRef("structure_id"), structure.pk)) & ~Exists(
+                    document
+                )
             else:
                 document = _accepted_latest(requirement, on_date, family=OuterRef("pk"), child=None)
-                missing |= ~Exists(document)
-        if missing:
-            incomplete |= Q(structure=structure) & missing
-    return families.filter(incomplete)
+                family_missing |= ~Exists(document)
+        if family_missing:
+            incomplete |= Q(structure=structure) & family_missing
+    children = Child.objects.filter(family=OuterRef("pk")).filter(child_missing)
+    return families.filter(Exists(children) | incomplete)
 
 
 def _accepted_latest(requirement, on_date, *, family, child):

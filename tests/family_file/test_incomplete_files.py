@@ -139,3 +139,25 @@ def test_the_list_pages_the_incomplete_files_of_the_directors_structures(
     everything = director_client.get(index + "?all=1&q=COMPLETE").content.decode()
     assert "COMPLETE" in everything and "Complet" in everything
     assert other_guardian.family.name not in director_client.get(index + "?q=BER").content.decode()
+
+
+def test_a_document_required_per_child_counts_in_its_own_structure_only(
+    structure, other_structure, asked, director
+):
+    """Brax asks each child's vaccinations; the other structure asks nothing. A child with a
+    certified health sheet and no vaccinations leaves the Brax file incomplete only."""
+
+    def family_with_a_certified_child(where, name):
+        family = FamilyFactory(structure=where, name=name, reference=name[:6])
+        child = ChildFactory(family=family)
+        HealthSheet.objects.create(child=child, data={}, confirmed_season=season_of())
+        return family
+
+    brax = family_with_a_certified_child(structure, "BRAX")
+    services.accept_rules(brax, asked["rules"], by=director)
+    send(brax, asked["insurance"], director)
+    elsewhere = family_with_a_certified_child(other_structure, "AILLEURS")
+
+    families = Family.objects.filter(pk__in=[brax.pk, elsewhere.pk])
+    assert {f for f in families if services.missing_items(f)} == {brax}
+    assert set(services.incomplete_files(families)) == {brax}
