@@ -27,6 +27,11 @@ def register_billing_log_actions(actions):
     actions.register_action("billing.record_payment", _("Record payment"), _("Payment recorded"))
     actions.register_action("billing.reverse_payment", _("Reverse payment"), _("Payment reversed"))
     actions.register_action("billing.allocate", _("Allocate"), _("Payments allocated"))
+    actions.register_action(
+        "billing.balance_repaired",
+        _("Repair stored balance"),
+        _("Stored balance set to the account's"),
+    )
     register_certificate_log_actions(actions)
     register_direct_debit_log_actions(actions)
 

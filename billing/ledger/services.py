@@ -15,7 +15,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -77,6 +78,48 @@ def write_journal(entries):
         )
         if not updated:
             FamilyBalance.objects.create(family_id=family_id, balance=change)
+
+
+@dataclass(frozen=True)
+class BalanceDifference:
+    family: Family
+    stored: Decimal  # FamilyBalance, ZERO when the family has no row
+    journal: Decimal
+
+
+def find_balance_differences():
+    """The families whose stored balance (`FamilyBalance`) is not their journal's sum: none,
+    as long as every journal row went through `write_journal`. A row written or changed
+    behind the services' back (the database shell, a restore) shows here."""
+    journal = (
+        LedgerEntry.objects.filter(family=OuterRef("pk"))
+        .order_by()
+        .values("family")
+        .annotate(total=Sum(F("debit") - F("credit")))
+        .values("total")
+    )
+    kept = FamilyBalance.objects.filter(family=OuterRef("pk")).values("balance")
+    families = (
+        Family.objects.select_related("structure")
+        .annotate(journal=Coalesce(Subquery(journal), ZERO), stored=Coalesce(Subquery(kept), ZERO))
+        .exclude(journal=F("stored"))
+        .order_by("structure__name", "reference", "pk")
+    )
+    return [
+        BalanceDifference(family, quantize(family.stored), quantize(family.journal))
+        for family in families
+    ]
+
+
+@transaction.atomic
+def repair_family_balance(family, *, by=None):
+    """Set the family's stored balance to its journal's sum, under the family lock (no
+    journal row can be written meanwhile). The journal itself is never changed."""
+    lock_family(family)
+    balance = family_balance(family)
+    FamilyBalance.objects.update_or_create(family=family, defaults={"balance": balance})
+    log(instance=family, action="billing.balance_repaired", user=by, data={"balance": str(balance)})
+    return balance
 
 
 def format_number(prefix, year, value, suffix):

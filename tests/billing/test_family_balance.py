@@ -1,16 +1,21 @@
 """The stored balance of each family (`FamilyBalance`) follows its journal through every
 service that writes to it, and the admin pages that read it show what the journal says."""
 
+import io
 from datetime import date
 from decimal import Decimal as D
 
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
+
+from wagtail.models import ModelLogEntry
 
 import pytest
 
 from billing.ledger import services
 from billing.ledger.services import family_balance, record_payment, reverse_payment
-from billing.models import FamilyBalance, PaymentMethod, PaymentReversal
+from billing.models import FamilyBalance, LedgerEntry, PaymentMethod, PaymentReversal
 from tests.factories.billing import issued_invoice, line
 from tests.factories.parents import FamilyFactory
 
@@ -71,3 +76,38 @@ def test_statements_sorted_by_balance(director, verified_client, family):
     assert order == sorted(order)
     assert "BERNARD" not in html
     assert "36,07" in html and "-5,00" in html.replace("\u202f", "").replace("−", "-")
+
+
+def run_check(*args):
+    out = io.StringIO()
+    call_command("check_family_balances", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_check_finds_a_stored_balance_changed_behind_the_services_back(family):
+    issued_invoice(family, line("36.07"))
+    assert run_check() == "Every stored balance is its account's.\n"
+
+    FamilyBalance.objects.filter(family=family).update(balance=D("10.00"))
+    with pytest.raises(CommandError, match="1 stored balance"):
+        run_check()
+
+
+def test_the_repair_sets_the_stored_balance_and_leaves_the_account_alone(family):
+    issued_invoice(family, line("36.07"))
+    record_payment(family, D("20.00"), PaymentMethod.CASH)
+    other = FamilyFactory(structure=family.structure, name="SANSLIGNE", reference="SANS01")
+    issued_invoice(other, line("5.00"))
+    FamilyBalance.objects.filter(family=family).update(balance=D("10.00"))
+    FamilyBalance.objects.filter(family=other).delete()
+    rows = LedgerEntry.objects.count()
+
+    printed = run_check("--repair")
+
+    assert f"/ {family.reference} {family.name}: stored 10,00 €, account 16,07 €" in printed
+    assert f"/ {other.reference} {other.name}: stored 0,00 €, account 5,00 €" in printed
+    assert "2 stored balance(s) repaired." in printed
+    assert stored(family) == D("16.07") and stored(other) == D("5.00")
+    assert LedgerEntry.objects.count() == rows
+    assert run_check() == "Every stored balance is its account's.\n"
+    assert ModelLogEntry.objects.filter(action="billing.balance_repaired").count() == 2
