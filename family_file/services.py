@@ -439,20 +439,10 @@ def document_rows(family, on_date=None, known=None):
     `known` (from `FamilyFileFacts.load`) gives what is read for many families at once.
     """
     on_date = on_date or timezone.localdate()
-    season = season_of(on_date)
-    if known is not None:
-        children = known.children[family.pk]
-        documents = known.documents[family.pk]
-        requirements = known.requirements[family.structure_id]
-    else:
-        children = list(family.children.all())
-        documents = list(
-            SupportingDocument.objects.for_family(family)
-            .filter(requirement__season=season)
-            .select_related("requirement", "child")
-            .order_by("-uploaded_at", "-pk")
-        )
-        requirements = requirements_for(family.structure, season)
+    known = known or FamilyFileFacts.load([family], on_date)
+    children = known.children[family.pk]
+    documents = known.documents[family.pk]
+    requirements = known.requirements[family.structure_id]
     rows = []
     for requirement in requirements:
         for child in children if requirement.per_child else [None]:
@@ -667,18 +657,14 @@ def missing_items(family, on_date=None, known=None):
     documents missing, refused or expired (or not yet checked), health sheets not certified
     this season. Each item links to the page that fixes it.
 
-    `known` (from `FamilyFileFacts.load`) gives what is read for many families at once.
+    `known` (from `FamilyFileFacts.load`): what is read for many families at once.
     """
     on_date = on_date or timezone.localdate()
     season = season_of(on_date)
+    known = known or FamilyFileFacts.load([family], on_date)
     items = []
-    if known is not None:
-        rules = known.rules[family.structure_id]
-        accepted = rules and (family.pk, rules.pk) in known.accepted
-    else:
-        rules = current_rules(family.structure)
-        accepted = rules and rules_accepted(family, rules)
-    if rules and not accepted:
+    rules = known.rules[family.structure_id]
+    if rules and (family.pk, rules.pk) not in known.accepted:
         items.append(
             MissingItem(
                 _("Accept the rules (%(version)s)") % {"version": rules.version},
@@ -697,15 +683,8 @@ def missing_items(family, on_date=None, known=None):
                 reverse("family_file:documents"),
             )
         )
-    if known is not None:
-        confirmed, children = known.confirmed, known.children[family.pk]
-    else:
-        confirmed = dict(
-            HealthSheet.objects.for_family(family).values_list("child_id", "confirmed_season")
-        )
-        children = family.children.all()
-    for child in children:
-        if confirmed.get(child.pk) != season:
+    for child in known.children[family.pk]:
+        if known.confirmed.get(child.pk) != season:
             items.append(
                 MissingItem(
                     _("Health sheet of %(child)s to certify for this season")
