@@ -120,6 +120,16 @@ class FamilyChooserViewSet(ChooserViewSet):
 family_chooser_viewset = FamilyChooserViewSet("family_chooser", url_prefix="familles/choisir")
 
 
+def use_family_chooser(field, families):
+    """A form's family field offering and accepting `families`, chosen through the family
+    chooser (a search in a modal) rather than a `<select>` of each of them: megabytes and
+    seconds for every form at 100,000 families."""
+    field.queryset = families
+    field.widget = family_chooser_viewset.widget_class()
+    # The widget shows the chosen family only if it is one of these.
+    field.widget.queryset = families
+
+
 class FamilyChooserFilter(django_filters.ModelChoiceFilter):
     """A filter by family through the family chooser (a search in a modal): a `<select>` of
     every family weighed megabytes at 100,000 families. Offers and accepts only the families

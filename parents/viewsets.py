@@ -22,7 +22,7 @@ from wagtail.permissions import policy_registry
 from core.admin import ScopedModelViewSet, StaffChoiceFilter
 
 from . import admin_views
-from .choosers import FamilyChooserFilter, family_chooser_viewset
+from .choosers import FamilyChooserFilter, use_family_chooser
 from .models import Child, Family, Guardian, Structure
 
 
@@ -43,12 +43,7 @@ class ScopedModelForm(WagtailAdminModelForm):
                 self.fields["structure"].initial = structures[0]
         if "family" in self.fields:
             families = Family.objects.for_staff(user) if user else Family.objects.none()
-            field = self.fields["family"]
-            field.queryset = families.select_related("structure")
-            # The family chooser (a search in a modal) rather than a <select> offering
-            # each of 100,000 families: 6 MB and seconds for every guardian or child added.
-            field.widget = family_chooser_viewset.widget_class()
-            field.widget.queryset = field.queryset
+            use_family_chooser(self.fields["family"], families.select_related("structure"))
         self._scope_collection_members(user)
 
     def _scope_collection_members(self, user):

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from parents.choosers import family_chooser_viewset
+from parents.choosers import use_family_chooser
 
 from .models import REJECT_REASONS, DirectDebitSettings
 
@@ -50,11 +50,7 @@ class PaperMandateForm(forms.Form):
 
     def __init__(self, *args, families, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["family"]
-        field.queryset = families
-        # The family chooser (a search in a modal), not a <select> of every family (6 MB).
-        field.widget = family_chooser_viewset.widget_class()
-        field.widget.queryset = families
+        use_family_chooser(self.fields["family"], families)
 
 
 class RevokeForm(forms.Form):

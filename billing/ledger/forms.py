@@ -16,7 +16,7 @@ from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateInput
 
 from core.money import format_euros, line_amount
-from parents.choosers import family_chooser_viewset
+from parents.choosers import use_family_chooser
 from parents.models import Child, Family, Guardian
 
 from .models import Invoice, InvoiceLine, Payment, PaymentMethod, PaymentReversal
@@ -114,10 +114,7 @@ class InvoiceForm(WagtailAdminModelForm):
             field.disabled = True
             field.queryset = families.filter(pk=self.instance.family_id)
         else:
-            # The family chooser (a search in a modal), not a <select> of every family.
-            field.queryset = families
-            field.widget = family_chooser_viewset.widget_class()
-            field.widget.queryset = families
+            use_family_chooser(field, families)
         family = self.chosen_family()
         if family is not None:
             lines = self.formsets["lines"]
@@ -270,14 +267,10 @@ class PaymentForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         families = staff_families(self.for_user)
-        family_field = self.fields["family"]
-        family_field.queryset = families
-        # The family chooser (a search in a modal), not a <select> of every family; and as
-        # payers, only the chosen family's guardians (static/billing/payment_form.js loads
+        # As payers, only the chosen family's guardians (static/billing/payment_form.js loads
         # them when a family is chosen). Any guardian of the staff's families is still
         # accepted, so that another family's is refused with its own message.
-        family_field.widget = family_chooser_viewset.widget_class()
-        family_field.widget.queryset = families
+        use_family_chooser(self.fields["family"], families)
         payer = self.fields["payer"]
         payer.queryset = Guardian.objects.filter(family__in=families).select_related("family")
         payer.label_from_instance = lambda guardian: (
