@@ -172,8 +172,11 @@ class _CommitBump:
 def _pending(connection):
     """The tables the connection's open transaction wrote, or None."""
     pending = getattr(connection, "_page_cache_commit", None)
-    # A callback Django dropped with a rolled-back transaction is no longer in its list.
-    if pending is None or not any(item[1] is pending for item in connection.run_on_commit):
+    # Ours is always first of the transaction's callbacks (`_after_commit`); one Django
+    # dropped with a rolled-back transaction or savepoint is no longer there. Looked up in
+    # constant time: a long transaction writes, and asks, at each statement.
+    callbacks = connection.run_on_commit
+    if pending is None or not callbacks or callbacks[0][1] is not pending:
         return None
     return pending
 
